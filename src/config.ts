@@ -1,0 +1,235 @@
+import { z } from 'zod';
+
+/**
+ * Configuration comes from environment variables only, parsed once at start-up.
+ * In production (STACK=aws) resource names come from SST's linked resources
+ * (SST_RESOURCE_<Name> JSON variables) or from the plain variables below; in local
+ * mode (the default) the embedded local stack fills them in after it has started.
+ */
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  STACK: z.enum(['local', 'aws']).default('local'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.optional(),
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
+
+  // Local stack
+  DATA_DIR: z.string().min(1).default('.data'),
+  RESET_DATA: bool.default(false),
+
+  // Resources (filled by SST links or the local stack when absent)
+  S3_BUCKET: z.string().min(3).optional(),
+  DYNAMODB_TABLE: z.string().min(3).optional(),
+  SQS_QUEUE_URL: optionalUrl,
+  SQS_DLQ_URL: optionalUrl,
+  SES_FROM_ADDRESS: z.email().optional(),
+  COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123').optional(),
+  COGNITO_CLIENT_ID: z.string().min(1).optional(),
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+
+  // Endpoint overrides (the same names the AWS SDK itself understands)
+  AWS_ENDPOINT_URL_S3: optionalUrl,
+  AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
+  AWS_ENDPOINT_URL_SQS: optionalUrl,
+  AWS_ENDPOINT_URL_SES: optionalUrl,
+  AWS_ENDPOINT_URL_EVENTBRIDGE: optionalUrl,
+  AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: optionalUrl,
+
+  // AWS client behaviour
+  AWS_CONNECT_TIMEOUT_MS: positiveInt.default(2000),
+  AWS_REQUEST_TIMEOUT_MS: positiveInt.default(10000),
+  AWS_MAX_ATTEMPTS: positiveInt.max(10).default(3),
+
+  // HTTP
+  BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
+  TRUST_PROXY: bool.default(false),
+
+  // Consumer pool
+  WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
+  WORKER_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
+  WORKER_VISIBILITY_SECONDS: positiveInt.max(43200).default(60),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AwsEndpoints {
+  s3?: string;
+  dynamodb?: string;
+  sqs?: string;
+  ses?: string;
+  eventbridge?: string;
+  cognito?: string;
+}
+
+export interface Resources {
+  bucket: string;
+  table: string;
+  queueUrl: string;
+  dlqUrl: string;
+  emailFrom: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  eventBusName: string;
+}
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  stack: Env['STACK'];
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  logPretty: boolean;
+  region: string;
+  dataDir: string;
+  resetData: boolean;
+  aws: {
+    endpoints: AwsEndpoints;
+    /** Static credentials: only the local stack uses them; on AWS the SDK's default chain (task role) applies. */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    connectTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxAttempts: number;
+  };
+  /** Present once every resource name is known (always in aws mode, after start-up in local mode). */
+  resources: Partial<Resources>;
+  http: { bodyLimit: number; trustProxy: boolean };
+  shutdownTimeoutMs: number;
+  workers: { concurrency: number; waitSeconds: number; visibilitySeconds: number };
+  /** Mounts /_dev routes: only true on the embedded local stack. */
+  devRoutes: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** SST exposes each linked resource as SST_RESOURCE_<Name>='{"name":...}'. */
+function sstResource(env: NodeJS.ProcessEnv, name: string): Record<string, unknown> | undefined {
+  const raw = env[`SST_RESOURCE_${name}`];
+  if (!raw) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Resource names linked by sst.config.ts; the plain variables win when both are set. */
+function linkedResources(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const linked: NodeJS.ProcessEnv = {
+    S3_BUCKET: str(sstResource(env, 'Photos')?.name),
+    DYNAMODB_TABLE: str(sstResource(env, 'Table')?.name),
+    SQS_QUEUE_URL: str(sstResource(env, 'Jobs')?.url),
+    SQS_DLQ_URL: str(sstResource(env, 'JobsDlq')?.url),
+    SES_FROM_ADDRESS: str(sstResource(env, 'Email')?.sender),
+    COGNITO_USER_POOL_ID: str(sstResource(env, 'UserPool')?.id),
+    COGNITO_CLIENT_ID: str(sstResource(env, 'UserPoolClient')?.id),
+    EVENT_BUS_NAME: str(sstResource(env, 'Bus')?.name),
+  };
+  const merged: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(linked)) if (value !== undefined) merged[key] = value;
+  return { ...merged, ...env };
+}
+
+const REQUIRED_IN_AWS = [
+  'S3_BUCKET',
+  'DYNAMODB_TABLE',
+  'SQS_QUEUE_URL',
+  'SQS_DLQ_URL',
+  'SES_FROM_ADDRESS',
+  'COGNITO_USER_POOL_ID',
+  'COGNITO_CLIENT_ID',
+  'EVENT_BUS_NAME',
+] as const;
+
+/** Parses the environment; throws a ConfigError naming every bad or missing variable. */
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings mean "unset", as a shell `FOO= npm start` intends.
+  const cleaned: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(linkedResources(rawEnv))) if (value !== '') cleaned[key] = value;
+
+  const parsed = envSchema.safeParse(cleaned);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+
+  if (parsed.success && parsed.data.STACK === 'aws') {
+    for (const name of REQUIRED_IN_AWS) {
+      if (parsed.data[name] === undefined) problems.push(`${name}: required when STACK=aws`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    stack: env.STACK,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    logPretty: env.LOG_PRETTY ?? (env.STACK === 'local' && process.stdout.isTTY === true),
+    region: env.AWS_REGION,
+    dataDir: env.DATA_DIR,
+    resetData: env.RESET_DATA,
+    aws: {
+      endpoints: {
+        s3: env.AWS_ENDPOINT_URL_S3,
+        dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB,
+        sqs: env.AWS_ENDPOINT_URL_SQS,
+        ses: env.AWS_ENDPOINT_URL_SES,
+        eventbridge: env.AWS_ENDPOINT_URL_EVENTBRIDGE,
+        cognito: env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+      },
+      connectTimeoutMs: env.AWS_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: env.AWS_REQUEST_TIMEOUT_MS,
+      maxAttempts: env.AWS_MAX_ATTEMPTS,
+    },
+    resources: {
+      bucket: env.S3_BUCKET,
+      table: env.DYNAMODB_TABLE,
+      queueUrl: env.SQS_QUEUE_URL,
+      dlqUrl: env.SQS_DLQ_URL,
+      emailFrom: env.SES_FROM_ADDRESS,
+      userPoolId: env.COGNITO_USER_POOL_ID,
+      userPoolClientId: env.COGNITO_CLIENT_ID,
+      eventBusName: env.EVENT_BUS_NAME,
+    },
+    http: { bodyLimit: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    workers: {
+      concurrency: env.WORKER_CONCURRENCY,
+      waitSeconds: env.WORKER_WAIT_SECONDS,
+      visibilitySeconds: env.WORKER_VISIBILITY_SECONDS,
+    },
+    devRoutes: env.STACK === 'local',
+  };
+}
+
+/** Narrows resources once every name is known; the app refuses to build without them. */
+export function requireResources(config: AppConfig): Resources {
+  const missing = Object.entries(config.resources)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
+  if (missing.length > 0) throw new ConfigError(missing.map((k) => `resource ${k} is not configured`));
+  return config.resources as Resources;
+}

@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import pino from 'pino';
+import type { LocalService } from './service.js';
+
+/** A message Cognito would e-mail itself in production (sign-up confirmation, password reset...). */
+export interface CognitoMessage {
+  source: string;
+  to: string;
+  code: string;
+  username: string;
+}
+
+interface PoolSpec {
+  id: string;
+  name: string;
+  passwordPolicy: Record<string, unknown>;
+}
+
+/**
+ * Cognito user pools via cognito-local, assembled in-process (its default server reads
+ * `.cognito/` from the working folder) so that: data lives under our data folder, tokens
+ * carry the real issuer domain (aws-jwt-verify insists on it), the pool has a real-looking
+ * id, and codes are handed to `deliver` instead of being printed.
+ */
+export function localCognito(options: {
+  port: number;
+  directory: string;
+  region: string;
+  pool: () => PoolSpec;
+  deliver: (message: CognitoMessage) => Promise<void>;
+}): LocalService {
+  let server: Server | undefined;
+
+  /* eslint-disable @typescript-eslint/no-require-imports -- cognito-local's internals are CommonJS */
+  async function build() {
+    const { DateClock, MessagesService, TriggersService, LambdaService } =
+      require('cognito-local/lib/services') as typeof import('cognito-local/lib/services');
+    const { CognitoServiceFactoryImpl } =
+      require('cognito-local/lib/services/cognitoService') as typeof import('cognito-local/lib/services/cognitoService');
+    const { StormDBDataStoreFactory } =
+      require('cognito-local/lib/services/dataStore/stormDb') as typeof import('cognito-local/lib/services/dataStore/stormDb');
+    const { UserPoolServiceFactoryImpl } =
+      require('cognito-local/lib/services/userPoolService') as typeof import('cognito-local/lib/services/userPoolService');
+    const { CryptoService } = require('cognito-local/lib/services/crypto') as typeof import('cognito-local/lib/services/crypto');
+    const { JwtTokenGenerator } =
+      require('cognito-local/lib/services/tokenGenerator') as typeof import('cognito-local/lib/services/tokenGenerator');
+    const { otp } = require('cognito-local/lib/services/otp') as typeof import('cognito-local/lib/services/otp');
+    const { DefaultConfig } = require('cognito-local/lib/server/config') as typeof import('cognito-local/lib/server/config');
+    const { Router } = require('cognito-local/lib/server/Router') as typeof import('cognito-local/lib/server/Router');
+    const { createServer } = require('cognito-local/lib/server/server') as typeof import('cognito-local/lib/server/server');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+
+    const logger = pino({ level: 'silent' });
+    const ctx = { logger: logger as never };
+    const dataDirectory = path.join(options.directory, 'db');
+    fs.mkdirSync(dataDirectory, { recursive: true });
+    const config = {
+      ...DefaultConfig,
+      TokenConfig: { IssuerDomain: `https://cognito-idp.${options.region}.amazonaws.com` },
+      ServerConfig: { port: options.port, hostname: '127.0.0.1', development: false, https: false as const },
+    };
+    const clock = new DateClock();
+    const dataStoreFactory = new StormDBDataStoreFactory(dataDirectory);
+    const cognito = await new CognitoServiceFactoryImpl(
+      dataDirectory,
+      dataStoreFactory,
+      new UserPoolServiceFactoryImpl(clock, dataStoreFactory),
+    ).create(ctx, config.UserPoolDefaults);
+
+    // The pool gets the real-looking id that aws-jwt-verify accepts; created once, then read from disk.
+    const pool = options.pool();
+    // getUserPool throws synchronously when the pool is unknown.
+    const exists = await Promise.resolve()
+      .then(() => cognito.getUserPool(ctx, pool.id))
+      .then(() => true, () => false);
+    if (!exists) {
+      await cognito.createUserPool(ctx, {
+        Id: pool.id,
+        Name: pool.name,
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        Policies: { PasswordPolicy: pool.passwordPolicy },
+      });
+    }
+
+    const triggers = new TriggersService(clock, cognito, new LambdaService({}, {} as never), new CryptoService(config.KMSConfig));
+    const messages = {
+      deliver: async (_ctx: unknown, source: string, _clientId: unknown, _poolId: string, user: { Username: string }, code: string, _meta: unknown, details: { destination?: string }) => {
+        await options.deliver({ source, code, username: user.Username, to: details.destination ?? user.Username });
+      },
+    };
+    const services = {
+      clock,
+      cognito,
+      config,
+      messages: messages as unknown as InstanceType<typeof MessagesService>,
+      otp,
+      tokenGenerator: new JwtTokenGenerator(clock, triggers, config.TokenConfig),
+      triggers,
+    };
+    return createServer(Router(services), logger as never, config.ServerConfig, services);
+  }
+
+  return {
+    name: 'cognito',
+    endpoint: `http://127.0.0.1:${options.port}`,
+    get running() {
+      return server !== undefined;
+    },
+    async start() {
+      if (server) return;
+      const instance = await build();
+      server = (await instance.start()) as Server;
+    },
+    async stop() {
+      const instance = server;
+      server = undefined;
+      if (!instance) return;
+      await new Promise<void>((resolve) => {
+        instance.close(() => resolve());
+        instance.closeAllConnections();
+      });
+    },
+  };
+}
