@@ -233,3 +233,21 @@ export function requireResources(config: AppConfig): Resources {
   if (missing.length > 0) throw new ConfigError(missing.map((k) => `resource ${k} is not configured`));
   return config.resources as Resources;
 }
+
+/** Where the embedded local stack runs: what src/local/stack.ts reports after start-up. */
+export interface LocalStackInfo {
+  region: string;
+  endpoints: Required<AwsEndpoints>;
+  resources: Resources;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** Points the config at the local stack's servers and resources. */
+export function withLocalStack(config: AppConfig, stack: LocalStackInfo): AppConfig {
+  return {
+    ...config,
+    region: stack.region,
+    aws: { ...config.aws, endpoints: stack.endpoints, credentials: stack.credentials },
+    resources: stack.resources,
+  };
+}

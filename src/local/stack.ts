@@ -74,6 +74,8 @@ const COGNITO_SUBJECTS: Record<string, string> = {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const started = Date.now();
+  // cognito-local still uses the AWS SDK v2 (for Lambda triggers we do not use): skip its notice.
+  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
   const region = options.region ?? 'us-east-1';
   const dataDir = path.resolve(options.dataDir);
   if (options.reset) await fs.rm(dataDir, { recursive: true, force: true });

@@ -83,7 +83,8 @@ describe('Dockerfile parser', () => {
     const [stage] = df.stages;
     expect(stage).toMatchObject({ name: 'one', base: 'node:20-bookworm-slim' });
     const s = summarizeStage(df, stage!);
-    expect(s.env).toEqual({ A: '1', B: 'two words', C: '1', LEGACY: 'value with spaces' });
+    // As in Docker, C=$A sees A as it was before this ENV instruction (unset).
+    expect(s.env).toEqual({ A: '1', B: 'two words', C: '', LEGACY: 'value with spaces' });
     expect(s.runs[0]).toMatchObject({ form: 'shell', text: 'echo a && echo b' });
     expect(s.copies[0]).toEqual({ from: 'zero', chown: 'node:node', sources: ['/x/y'], dest: './z/', line: 10 });
     expect(s.healthcheck).toMatchObject({ none: false, options: { interval: '5s' }, command: { form: 'exec', argv: ['node', '-e', '1'] } });

@@ -1,0 +1,67 @@
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { requireResources, type AppConfig } from './config.js';
+import { loggerOptions } from './logger.js';
+import awsPlugin from './plugins/app/aws.js';
+import jobsPlugin from './plugins/app/jobs.js';
+import problems from './plugins/app/problems.js';
+import devRoutes from './routes/dev/index.js';
+import healthRoutes from './routes/health/index.js';
+
+export interface BuildOptions {
+  /** Overrides the logger (tests pass false or a stream). */
+  logger?: boolean | object;
+}
+
+/**
+ * The application factory: external plugins, then our own (clients, jobs), then routes.
+ * It does not listen; src/server.ts does, and tests call it with the local stack's config.
+ */
+export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const resources = requireResources(config);
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: config.http.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    // Keep-alive sockets must not hold a graceful shutdown hostage.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // External plugins
+  await app.register(helmet, { global: true });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'AuroraVault API', version: '1.0.0', description: 'Photo storage: presigned uploads, library, accounts.' },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (Cognito access token)' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  // App plugins
+  await app.register(problems);
+  await app.register(awsPlugin, { config, resources });
+  await app.register(jobsPlugin, { sqs: app.aws.sqs, queueUrl: resources.queueUrl, workers: config.workers });
+
+  // Routes
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { prefix: '/health' });
+  if (config.devRoutes) await app.register(devRoutes, { prefix: '/_dev' });
+
+  return app;
+}

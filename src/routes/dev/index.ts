@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { HttpProblem } from '../../lib/problem.js';
+import { mailQuery, mailResponse } from '../../schemas/dev.js';
+
+/** What the local SES server keeps at GET /store (an emulator endpoint, not an AWS API). */
+interface StoredEmail {
+  messageId: string;
+  from: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  at: number;
+}
+
+/**
+ * Local-mode conveniences, mounted only on the embedded stack: every mail the platform or
+ * Cognito sent, so sign-up codes and welcome emails can be read without a mailbox.
+ */
+const dev: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/mail',
+    { schema: { tags: ['local'], summary: 'Mail captured by the local SES, newest first', querystring: mailQuery, response: { 200: mailResponse } } },
+    async (request) => {
+      const endpoint = app.config.aws.endpoints.ses;
+      if (!endpoint) throw new HttpProblem('notFound', 'No local SES is configured');
+      const response = await fetch(new URL('/store', endpoint), { signal: AbortSignal.timeout(2000) });
+      if (!response.ok) throw new HttpProblem('unavailable', `The local SES answered ${response.status}`);
+      const { emails } = (await response.json()) as { emails: StoredEmail[] };
+      const wanted = request.query.to?.toLowerCase();
+      const items = [...emails]
+        .reverse() // `at` has one-second resolution: later entries first among equals
+        .filter((mail) => !wanted || mail.destination.to.some((to) => to.toLowerCase() === wanted))
+        .sort((a, b) => b.at - a.at)
+        .map((mail) => ({
+          id: mail.messageId,
+          from: mail.from,
+          to: mail.destination.to,
+          subject: mail.subject,
+          text: mail.body.text,
+          html: mail.body.html,
+          sentAt: new Date(mail.at * 1000).toISOString(),
+        }));
+      return { items };
+    },
+  );
+};
+
+export default dev;

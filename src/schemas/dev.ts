@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const capturedMail = z.object({
+  id: z.string(),
+  from: z.string(),
+  to: z.array(z.string()),
+  subject: z.string(),
+  text: z.string().optional(),
+  html: z.string().optional(),
+  sentAt: z.string().describe('ISO 8601'),
+});
+
+export const mailQuery = z.object({
+  to: z.email().optional().describe('Only mail sent to this address'),
+});
+
+export const mailResponse = z.object({ items: z.array(capturedMail) });

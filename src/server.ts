@@ -1,0 +1,87 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, withLocalStack, type AppConfig } from './config.js';
+
+/**
+ * The process entry: parse config, start the embedded local stack unless STACK=aws,
+ * serve, and shut down gracefully on SIGTERM/SIGINT within SHUTDOWN_TIMEOUT_MS.
+ */
+async function main(): Promise<void> {
+  // Node 20 is supported until the SDK's January 2027 releases (README); say so once there, not on every start.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (process.argv.includes('--reset')) config = { ...config, resetData: true };
+
+  let stopStack: (() => Promise<void>) | undefined;
+  let stackSummary: string | undefined;
+  if (config.stack === 'local') {
+    const started = Date.now();
+    const { startLocalStack } = await import('./local/stack.js');
+    const stack = await startLocalStack({
+      dataDir: config.dataDir,
+      reset: config.resetData,
+      region: config.region,
+      visibilitySeconds: config.workers.visibilitySeconds,
+    });
+    stopStack = stack.stop;
+    config = withLocalStack(config, stack);
+    stackSummary = [
+      `Local AWS stack ready in ${Date.now() - started} ms (data in ${config.dataDir}):`,
+      ...Object.entries(stack.endpoints).map(([name, url]) => `  ${name.padEnd(12)} ${url}`),
+    ].join('\n');
+  }
+
+  const app = await buildApp(config);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) {
+      app.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      void stopStack?.().finally(() => process.exit(1));
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    try {
+      await app.close();
+      await stopStack?.();
+      clearTimeout(timer);
+      app.log.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    const address = await app.listen({ port: config.port, host: config.host });
+    if (stackSummary) {
+      console.log(`${stackSummary}\n\nAuroraVault API on ${address}  (docs ${address}/docs, mail ${address}/_dev/mail)\nCtrl-C stops everything.`);
+    }
+  } catch (error) {
+    app.log.error({ err: error }, 'could not start');
+    await app.close().catch(() => undefined);
+    await stopStack?.();
+    process.exit(1);
+  }
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
