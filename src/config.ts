@@ -173,9 +173,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
 
-  if (parsed.success && parsed.data.STACK === 'aws') {
+  if (cleaned.STACK === 'aws') {
     for (const name of REQUIRED_IN_AWS) {
-      if (parsed.data[name] === undefined) problems.push(`${name}: required when STACK=aws`);
+      if (cleaned[name] === undefined) problems.push(`${name}: required when STACK=aws`);
     }
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);

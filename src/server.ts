@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-      void stopStack?.().finally(() => process.exit(1));
+      void Promise.resolve(stopStack?.()).finally(() => process.exit(1));
     }, config.shutdownTimeoutMs);
     timer.unref();
     try {

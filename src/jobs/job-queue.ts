@@ -30,7 +30,7 @@ export function parseEnvelope(body: string | undefined): JobEnvelope | undefined
     return undefined;
   }
   const parsed = envelopeSchema.safeParse(json);
-  return parsed.success ? (parsed.data as JobEnvelope) : undefined;
+  return parsed.success ? parsed.data : undefined;
 }
 
 export interface EnqueueOptions {

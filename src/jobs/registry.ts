@@ -54,7 +54,7 @@ export class JobRegistry {
     this.#jobs.set(type, {
       type,
       handler: handler as JobHandler<unknown>,
-      schema: options.schema as ZodType<unknown> | undefined,
+      schema: options.schema,
       timeoutSeconds: options.timeoutSeconds,
     });
   }

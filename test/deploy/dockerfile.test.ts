@@ -434,19 +434,40 @@ describeReplay('Dockerfile replay in a clean temp folder', () => {
     expect([result.code, result.output]).toEqual([0, '']);
   }, 30_000);
 
-  test(`SIGTERM: the server exits 0 within docker stop's ${STOP_TIMEOUT_MS / 1000} s grace period`, async () => {
+  test(`SIGTERM: an in-flight request completes and the server exits 0 within docker stop's ${STOP_TIMEOUT_MS / 1000} s grace period`, async () => {
     expect(server?.exitCode).toBeNull();
     // Signal node itself, as the engine does: with unshare, node is the child of the unshare process.
     const target = asPid1 ? Number((await fsp.readFile(`/proc/${server!.pid}/task/${server!.pid}/children`, 'utf8')).trim().split(/\s+/)[0]) : server!.pid!;
     const signal = (final.stopSignal ?? 'SIGTERM') as NodeJS.Signals;
+
+    // /health/ready calls every (unreachable) AWS endpoint: slow enough to still be running when the signal lands.
+    const logMark = serverOutput.length;
+    const inFlight = get(`http://127.0.0.1:${port}/health/ready`, STOP_TIMEOUT_MS).then(
+      (r) => ({ status: r.status }),
+      (error: unknown) => ({ error: String(error) }),
+    );
+    // Signal once the server has logged the request (fastify's request log), else after a short pause.
+    const seenBy = Date.now() + 2000;
+    while (Date.now() < seenBy && !/"url":"\/health\/ready"/.test(serverOutput.slice(logMark))) await sleep(5);
+    const seen = /"url":"\/health\/ready"/.test(serverOutput.slice(logMark));
+
     const t0 = Date.now();
     process.kill(target, signal);
-    const exit = await Promise.race([serverExit!, sleep(STOP_TIMEOUT_MS).then(() => 'timeout' as const)]);
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([
+      serverExit!,
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
     const elapsed = Date.now() - t0;
-    console.log(`${signal} -> ${JSON.stringify(exit)} after ${elapsed} ms`);
+    const request = await inFlight;
+    console.log(`${signal} -> ${JSON.stringify(exit)} after ${elapsed} ms; in-flight /health/ready (request logged before the signal: ${seen}) -> ${JSON.stringify(request)}`);
     if (exit === 'timeout') throw new Error(`still running ${STOP_TIMEOUT_MS} ms after ${signal}:\n${serverOutput.slice(-4000)}`);
-    if (typeof exit !== 'object' || exit.code !== 0) console.log(`server output:\n${serverOutput.slice(-4000)}`);
+    if (exit.code !== 0) console.log(`server output:\n${serverOutput.slice(-4000)}`);
     expect(exit).toEqual({ code: 0, signal: null });
+    // Dependencies are unreachable, so readiness must say 503 - and the drain must let it say so.
+    expect(request).toEqual({ status: 503 });
+    expect(serverOutput.slice(logMark)).toMatch(/shutting down/);
   }, STOP_TIMEOUT_MS + 5_000);
 
   test('the HEALTHCHECK command fails once the server is gone', async () => {

@@ -41,6 +41,15 @@ const resources = [];
 const invokes = [];
 const rpcCalls = [];
 
+const debug = process.env.SST_MOCK_DEBUG ? (...a) => console.error(`[${Date.now() - started}ms]`, ...a) : () => {};
+const timeoutMs = Number(process.env.SST_MOCK_TIMEOUT_MS ?? 120000);
+const watchdog = setTimeout(() => {
+  errors.push(`timed out after ${timeoutMs} ms with ${resources.length} resources recorded`);
+  console.error(errors.at(-1));
+  fs.writeFileSync(outFile, JSON.stringify({ resources, invokes, rpcCalls, errors }, null, 2));
+  process.exit(1);
+}, timeoutMs);
+
 const record = (message) => {
   errors.push(message);
   console.error(message);
@@ -200,6 +209,7 @@ const build = await esbuild.build({
   metafile: true,
   logLevel: "silent",
 });
+debug("bundled");
 const bundledInputs = Object.keys(build.metafile.inputs).filter((f) => !f.includes("node_modules") && !f.includes(".sst"));
 
 // ------------------------------------------------------------------ Pulumi mocks
@@ -272,7 +282,7 @@ function fakeState(type, name, inputs) {
       state.defaultSecurityGroupId = "sg-default";
       state.defaultRouteTableId = "rtb-default";
       break;
-    case "docker-build:index:image:Image":
+    case "docker-build:index:Image":
       state.digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
       state.ref = `${account}.dkr.ecr.${region}.amazonaws.com/sst-asset@${state.digest}`;
       break;
@@ -308,7 +318,7 @@ const invokeResults = {
   "aws:index/getRegion:getRegion": () => ({ id: region, name: region, region, description: "US East (N. Virginia)" }),
   "aws:index/getPartition:getPartition": () => ({ id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({ id: account, accountId: account, arn: `arn:aws:iam::${account}:user/mock`, userId: "MOCK" }),
-  "aws:ec2/getAvailabilityZones:getAvailabilityZones": () => ({
+  "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
     id: region,
     names: [`${region}a`, `${region}b`, `${region}c`],
     zoneIds: ["use1-az1", "use1-az2", "use1-az4"],
@@ -328,10 +338,12 @@ const invokeResults = {
 await pulumi.runtime.setMocks(
   {
     newResource(args) {
+      debug("resource", args.type, args.name);
       resources.push({ type: args.type, name: args.name, custom: args.custom, inputs: args.inputs });
       return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
     },
     call(args) {
+      debug("invoke", args.token);
       invokes.push({ token: args.token, inputs: args.inputs });
       const handler = invokeResults[args.token];
       if (!handler) {
@@ -350,9 +362,12 @@ await pulumi.runtime.setMocks(
 let outputs;
 try {
   const mod = await import(pathToFileURL(outfile).href);
+  debug("imported");
   const appConfig = await mod.config.app({ stage });
   const stackOutputs = await pulumi.runtime.runInPulumiStack(() => mod.execute());
+  debug("program done", resources.length);
   await pulumi.runtime.disconnect();
+  debug("disconnected", resources.length);
   outputs = stackOutputs;
   fs.writeFileSync(
     outFile,
@@ -366,7 +381,8 @@ try {
   record(`run failed: ${error?.stack ?? error}`);
   fs.writeFileSync(outFile, JSON.stringify({ resources, invokes, rpcCalls, errors }, null, 2));
 } finally {
-  fs.rmSync(outfile, { force: true });
+  if (!process.env.SST_MOCK_KEEP) fs.rmSync(outfile, { force: true });
   rpcServer.close();
+  clearTimeout(watchdog);
 }
 process.exit(errors.length ? 1 : 0);

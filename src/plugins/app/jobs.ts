@@ -34,6 +34,7 @@ declare module 'fastify' {
  * is being built; the workers start once the app is ready, so no message arrives before its handler.
  */
 export default fp(
+  // eslint-disable-next-line @typescript-eslint/require-await -- fastify-plugin wants an async plugin (or a done callback)
   async function jobs(app: FastifyInstance, options: JobsPluginOptions) {
     const registry = new JobRegistry();
     const queue = new JobQueue({ sqs: options.sqs, queueUrl: options.queueUrl, registry });
@@ -51,8 +52,9 @@ export default fp(
 
     app.decorate('jobs', { registry, enqueue: queue.enqueue, enqueueBatch: queue.enqueueBatch, pool } satisfies Jobs);
 
-    app.addHook('onReady', async () => {
+    app.addHook('onReady', (done) => {
       pool.start();
+      done();
     });
     // onClose runs after in-flight HTTP requests have finished (none can enqueue any more); jobs
     // still running finish here, before whoever owns the SQS client destroys it.
