@@ -1,10 +1,4 @@
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyBaseLogger } from 'fastify';
 import { parseEnvelope } from './job-queue.js';
 import { MAX_RECEIVES } from './queue-policy.js';
@@ -196,20 +190,15 @@ export class ConsumerPool {
     let timer: NodeJS.Timeout | undefined;
     try {
       const run = (async () => job.handler(payload, { jobId: envelope.id, type: envelope.type, receiveCount, log: jobLog, signal: abort.signal }))();
-      if (job.timeoutSeconds !== undefined) {
-        const seconds = job.timeoutSeconds;
+      const seconds = job.timeoutSeconds;
+      if (seconds === undefined) await run;
+      else {
         // The worker moves on after the timeout; the handler is told through its signal.
         run.catch(() => undefined);
         const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const error = new JobTimeoutError(envelope.type, seconds);
-            abort.abort(error);
-            reject(error);
-          }, seconds * 1000);
+          timer = setTimeout(() => reject(abortWith(abort, new JobTimeoutError(envelope.type, seconds))), seconds * 1000);
         });
         await Promise.race([run, timeout]);
-      } else {
-        await run;
       }
       entry.stopHeartbeat();
       await beat;
@@ -249,6 +238,11 @@ export class ConsumerPool {
       this.#o.log.warn({ err: error, messageId: message.MessageId, why }, 'could not change message visibility');
     }
   }
+}
+
+function abortWith(controller: AbortController, reason: Error): Error {
+  controller.abort(reason);
+  return reason;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

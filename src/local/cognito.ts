@@ -2,6 +2,17 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import pino from 'pino';
+// cognito-local's building blocks (its own default server hard-codes `.cognito/` in the working folder).
+import { DateClock, LambdaService, TriggersService, type MessagesService } from 'cognito-local/lib/services';
+import { CognitoServiceFactoryImpl } from 'cognito-local/lib/services/cognitoService';
+import { StormDBDataStoreFactory } from 'cognito-local/lib/services/dataStore/stormDb';
+import { UserPoolServiceFactoryImpl } from 'cognito-local/lib/services/userPoolService';
+import { CryptoService } from 'cognito-local/lib/services/crypto';
+import { JwtTokenGenerator } from 'cognito-local/lib/services/tokenGenerator';
+import { otp } from 'cognito-local/lib/services/otp';
+import { DefaultConfig } from 'cognito-local/lib/server/config';
+import { Router } from 'cognito-local/lib/server/Router';
+import { createServer } from 'cognito-local/lib/server/server';
 import type { LocalService } from './service.js';
 
 /** A message Cognito would e-mail itself in production (sign-up confirmation, password reset...). */
@@ -33,24 +44,7 @@ export function localCognito(options: {
 }): LocalService {
   let server: Server | undefined;
 
-  /* eslint-disable @typescript-eslint/no-require-imports -- cognito-local's internals are CommonJS */
   async function build() {
-    const { DateClock, MessagesService, TriggersService, LambdaService } =
-      require('cognito-local/lib/services') as typeof import('cognito-local/lib/services');
-    const { CognitoServiceFactoryImpl } =
-      require('cognito-local/lib/services/cognitoService') as typeof import('cognito-local/lib/services/cognitoService');
-    const { StormDBDataStoreFactory } =
-      require('cognito-local/lib/services/dataStore/stormDb') as typeof import('cognito-local/lib/services/dataStore/stormDb');
-    const { UserPoolServiceFactoryImpl } =
-      require('cognito-local/lib/services/userPoolService') as typeof import('cognito-local/lib/services/userPoolService');
-    const { CryptoService } = require('cognito-local/lib/services/crypto') as typeof import('cognito-local/lib/services/crypto');
-    const { JwtTokenGenerator } =
-      require('cognito-local/lib/services/tokenGenerator') as typeof import('cognito-local/lib/services/tokenGenerator');
-    const { otp } = require('cognito-local/lib/services/otp') as typeof import('cognito-local/lib/services/otp');
-    const { DefaultConfig } = require('cognito-local/lib/server/config') as typeof import('cognito-local/lib/server/config');
-    const { Router } = require('cognito-local/lib/server/Router') as typeof import('cognito-local/lib/server/Router');
-    const { createServer } = require('cognito-local/lib/server/server') as typeof import('cognito-local/lib/server/server');
-    /* eslint-enable @typescript-eslint/no-require-imports */
 
     const logger = pino({ level: 'silent' });
     const ctx = { logger: logger as never };
@@ -95,7 +89,7 @@ export function localCognito(options: {
       clock,
       cognito,
       config,
-      messages: messages as unknown as InstanceType<typeof MessagesService>,
+      messages: messages as unknown as MessagesService,
       otp,
       tokenGenerator: new JwtTokenGenerator(clock, triggers, config.TokenConfig),
       triggers,

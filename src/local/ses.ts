@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import startSes from 'aws-ses-v2-local';
 import type { LocalService } from './service.js';
 
 /** What the local SES answers to GetAccount (it reads this variable on every call). */
@@ -31,8 +32,6 @@ export function localSes(options: { port: number }): LocalService {
     async start() {
       if (server) return;
       process.env.AWS_SES_ACCOUNT = JSON.stringify(LOCAL_SES_ACCOUNT);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { default: startSes } = require('aws-ses-v2-local') as typeof import('aws-ses-v2-local');
       server = await startSes({ host: '127.0.0.1', port: options.port });
     },
     async stop() {

@@ -336,7 +336,7 @@ describeReplay('Dockerfile replay in a clean temp folder', () => {
       `final stage folder ${appDir}: ${(size.bytes / 1024 / 1024).toFixed(1)} MiB in ${size.files} files ` +
         `(node_modules ${(modules.bytes / 1024 / 1024).toFixed(1)} MiB; add ~200 MB for the node:20-bookworm-slim base)`,
     );
-  });
+   }, 60_000);
 
   test('final node_modules has every production package and no dev-only package', async () => {
     const lock = JSON.parse(await fsp.readFile(path.join(tmp, 'context', 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }> };
@@ -357,7 +357,7 @@ describeReplay('Dockerfile replay in a clean temp folder', () => {
       if (pkg.dependencies?.[name]) continue;
       expect([name, await present(`node_modules/${name}`)]).toEqual([name, false]);
     }
-  });
+   }, 60_000);
 
   test(
     'CMD starts as an unprivileged user with the image ENV and answers /health/live',

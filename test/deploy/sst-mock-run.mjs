@@ -292,6 +292,13 @@ function fakeState(type, name, inputs) {
   return state;
 }
 
+// Ids in the formats the API validates (src/config.ts) where it matters.
+function fakeId(type, name) {
+  if (type === "aws:cognito/userPool:UserPool") return `${region}_Mock${name.replace(/[^0-9a-zA-Z]/g, "")}`;
+  if (type === "aws:cognito/userPoolClient:UserPoolClient") return `mockclient${name.replace(/[^0-9a-zA-Z]/g, "").toLowerCase()}`;
+  return `${name}-id`;
+}
+
 function policyJson(inputs) {
   const list = (v) => (v === undefined ? undefined : Array.isArray(v) && v.length === 1 ? v[0] : v);
   return JSON.stringify({
@@ -323,7 +330,12 @@ const invokeResults = {
     names: [`${region}a`, `${region}b`, `${region}c`],
     zoneIds: ["use1-az1", "use1-az2", "use1-az4"],
   }),
-  "aws:iam/getPolicyDocument:getPolicyDocument": (inputs) => ({ id: "policy", json: policyJson(inputs), minifiedJson: policyJson(inputs) }),
+  "aws:iam/getPolicyDocument:getPolicyDocument": (inputs) => ({
+    ...inputs,
+    id: "policy",
+    json: policyJson(inputs),
+    minifiedJson: policyJson(inputs),
+  }),
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": () => ({
     id: account,
     authorizationToken: "bW9jazptb2Nr",
@@ -340,7 +352,7 @@ await pulumi.runtime.setMocks(
     newResource(args) {
       debug("resource", args.type, args.name);
       resources.push({ type: args.type, name: args.name, custom: args.custom, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+      return { id: fakeId(args.type, args.name), state: fakeState(args.type, args.name, args.inputs) };
     },
     call(args) {
       debug("invoke", args.token);
@@ -363,7 +375,8 @@ let outputs;
 try {
   const mod = await import(pathToFileURL(outfile).href);
   debug("imported");
-  const appConfig = await mod.config.app({ stage });
+  const appConfig = {};
+  for (const s of [stage, "production"]) appConfig[s] = await mod.config.app({ stage: s });
   const stackOutputs = await pulumi.runtime.runInPulumiStack(() => mod.execute());
   debug("program done", resources.length);
   await pulumi.runtime.disconnect();

@@ -4,7 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { createDynamoClient } from '../../src/aws/dynamodb.js';
 import { createSqsClient } from '../../src/aws/sqs.js';
-import { ConsumerPool, type ConsumerPoolOptions } from '../../src/jobs/consumer-pool.js';
+import { ConsumerPool, JobTimeoutError, type ConsumerPoolOptions } from '../../src/jobs/consumer-pool.js';
 import { runOnce } from '../../src/jobs/idempotency.js';
 import { JobQueue, parseEnvelope, type JobEnvelope } from '../../src/jobs/job-queue.js';
 import { MAX_RECEIVES } from '../../src/jobs/queue-policy.js';
@@ -93,6 +93,28 @@ describe('ConsumerPool', () => {
     await sleep(500);
     expect(receiveCounts).toEqual([1, 2, 3]);
     expect(await queueDepth(sqs, dlqUrl)).toBe(0);
+  });
+
+  it('aborts a job that passes its timeoutSeconds and retries it', async () => {
+    const { queueUrl } = await queues.create();
+    const registry = new JobRegistry();
+    const reasons: unknown[] = [];
+    let attempts = 0;
+    registry.register(
+      'hangs-once',
+      (_payload: unknown, ctx) => {
+        if (++attempts > 1) return Promise.resolve();
+        return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(reasons.push(ctx.signal.reason) && undefined)));
+      },
+      { timeoutSeconds: 1 },
+    );
+    await new JobQueue({ sqs, queueUrl }).enqueue('hangs-once', {});
+    startPool(registry, queueUrl, { concurrency: 1 });
+
+    await waitFor(async () => attempts >= 2 && (await queueDepth(sqs, queueUrl)) === 0, 8000, 'the retry');
+    expect(attempts).toBe(2);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(JobTimeoutError);
   });
 
   it(`dead-letters a job that always fails after ${MAX_RECEIVES} receives`, async () => {

@@ -34,7 +34,6 @@ declare module 'fastify' {
  * is being built; the workers start once the app is ready, so no message arrives before its handler.
  */
 export default fp(
-  // eslint-disable-next-line @typescript-eslint/require-await -- fastify-plugin wants an async plugin (or a done callback)
   async function jobs(app: FastifyInstance, options: JobsPluginOptions) {
     const registry = new JobRegistry();
     const queue = new JobQueue({ sqs: options.sqs, queueUrl: options.queueUrl, registry });
