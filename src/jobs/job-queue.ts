@@ -89,7 +89,7 @@ export class JobQueue {
     const response = await this.#sqs.send(
       new SendMessageCommand({
         QueueUrl: this.#queueUrl,
-        MessageBody: JSON.stringify(envelope),
+        MessageBody: serializeEnvelope(envelope),
         DelaySeconds: options.delaySeconds,
       }),
     );
@@ -105,7 +105,7 @@ export class JobQueue {
   enqueueBatch = async (entries: BatchEntry[]): Promise<Enqueued[]> => {
     const bodies = entries.map((entry) => {
       const envelope = this.#envelope(entry.type, entry.payload, entry.jobId);
-      return { id: envelope.id, body: JSON.stringify(envelope), delaySeconds: entry.delaySeconds };
+      return { id: envelope.id, body: serializeEnvelope(envelope), delaySeconds: entry.delaySeconds };
     });
     const sent: Enqueued[] = [];
     const failed: { id: string; code?: string; message?: string }[] = [];
@@ -146,6 +146,15 @@ export class JobQueue {
     }
     return { v: 1, id: jobId ?? randomUUID(), type, payload, enqueuedAt: this.#now().toISOString() };
   }
+}
+
+/**
+ * SQS refuses bodies containing U+FFFE/U+FFFF, which JSON.stringify leaves raw (it escapes control
+ * characters and lone surrogates itself). They can only occur inside JSON strings, where \uXXXX is
+ * the same character to JSON.parse.
+ */
+export function serializeEnvelope(envelope: JobEnvelope): string {
+  return JSON.stringify(envelope).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 function* chunks<T extends { body: string }>(items: T[]): Generator<T[]> {

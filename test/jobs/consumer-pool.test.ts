@@ -6,7 +6,7 @@ import { createDynamoClient } from '../../src/aws/dynamodb.js';
 import { createSqsClient } from '../../src/aws/sqs.js';
 import { ConsumerPool, JobTimeoutError, type ConsumerPoolOptions } from '../../src/jobs/consumer-pool.js';
 import { runOnce } from '../../src/jobs/idempotency.js';
-import { JobQueue, parseEnvelope, type JobEnvelope } from '../../src/jobs/job-queue.js';
+import { EnqueueBatchError, JobQueue, parseEnvelope, type JobEnvelope } from '../../src/jobs/job-queue.js';
 import { MAX_RECEIVES } from '../../src/jobs/queue-policy.js';
 import { JobRegistry } from '../../src/jobs/registry.js';
 import { localStack, testConfig } from '../helpers/stack.js';
@@ -78,6 +78,23 @@ describe('ConsumerPool', () => {
     expect(done[0]).toMatchObject({ type: 'record', receiveCount: 1, durationMs: expect.any(Number) });
   });
 
+  it('enqueueBatch names the entries SQS refused and sends the rest; bodies survive characters SQS forbids', async () => {
+    const { queueUrl } = await queues.create(2, { MaximumMessageSize: '1024' });
+    const queue = new JobQueue({ sqs, queueUrl });
+    const entries = [
+      { type: 'note', payload: { text: 'fine' }, jobId: 'ok-1' },
+      { type: 'note', payload: { text: 'x'.repeat(2000) }, jobId: 'too-big' },
+      { type: 'note', payload: { text: 'odd \uFFFF\uFFFE chars' }, jobId: 'ok-2' },
+    ];
+    const error = await queue.enqueueBatch(entries).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EnqueueBatchError);
+    expect((error as EnqueueBatchError).failed.map((f) => f.id)).toEqual(['too-big']);
+
+    const received = (await receiveAll(sqs, queueUrl, 2, 5000)).map((message) => parseEnvelope(message.Body));
+    expect(received.map((envelope) => envelope?.id).sort()).toEqual(['ok-1', 'ok-2']);
+    expect(received.find((envelope) => envelope?.id === 'ok-2')?.payload).toEqual({ text: 'odd \uFFFF\uFFFE chars' });
+  });
+
   it('retries a failing job with backoff until it succeeds, then deletes it', async () => {
     const { queueUrl, dlqUrl } = await queues.create();
     const registry = new JobRegistry();
@@ -104,7 +121,12 @@ describe('ConsumerPool', () => {
       'hangs-once',
       (_payload: unknown, ctx) => {
         if (++attempts > 1) return Promise.resolve();
-        return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(reasons.push(ctx.signal.reason) && undefined)));
+        return new Promise<void>((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            reasons.push(ctx.signal.reason);
+            resolve();
+          });
+        });
       },
       { timeoutSeconds: 1 },
     );

@@ -26,7 +26,7 @@ export class TestQueues {
 
   constructor(private readonly sqs: SQSClient) {}
 
-  async create(visibilitySeconds = 2): Promise<QueuePair> {
+  async create(visibilitySeconds = 2, attributes: Record<string, string> = {}): Promise<QueuePair> {
     const name = `test-${randomBytes(6).toString('hex')}`;
     const dlq = await this.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
     this.#urls.push(dlq.QueueUrl!);
@@ -35,6 +35,7 @@ export class TestQueues {
       new CreateQueueCommand({
         QueueName: name,
         Attributes: {
+          ...attributes,
           VisibilityTimeout: String(visibilitySeconds),
           RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: MAX_RECEIVES }),
         },
