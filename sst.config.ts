@@ -83,7 +83,7 @@ export default $config({
 
     const jobs = new sst.aws.Queue("Jobs", {
       visibilityTimeout: "60 seconds",
-      dlq: { queue: jobsDlq.arn, retry: 3 },
+      dlq: { queue: jobsDlq.arn, retry: 5 },
     });
 
     const email = new sst.aws.Email("Email", {
@@ -96,7 +96,7 @@ export default $config({
       transform: {
         userPool: (args) => {
           args.passwordPolicy = {
-            minimumLength: 8,
+            minimumLength: passwordPolicy.minLength,
             requireLowercase: passwordPolicy.requireLowercase,
             requireUppercase: passwordPolicy.requireUppercase,
             requireNumbers: passwordPolicy.requireNumbers,
@@ -146,12 +146,12 @@ export default $config({
         PORT: "3000",
         TRUST_PROXY: "true",
       },
-      link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient],
+      link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus],
       loadBalancer: {
         rules: [{ listen: "80/http", forward: "3000/http" }],
         health: {
           "3000/http": {
-            path: "/health",
+            path: "/health/ready",
             interval: "15 seconds",
             timeout: "5 seconds",
             healthyThreshold: 2,

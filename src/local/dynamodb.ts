@@ -12,11 +12,9 @@ function jarDirectory(): string {
   return path.join(lib, dir);
 }
 
-/**
- * AWS's own DynamoDB Local (transactions, conditional writes, GSIs) in a JVM. A small shell
- * tether kills the JVM as soon as our stdin pipe closes, so the JVM never outlives this
- * process, even when it is killed with SIGKILL.
- */
+const SETPRIV = '/usr/bin/setpriv';
+
+/** AWS's own DynamoDB Local (transactions, conditional writes, GSIs) in a JVM that never outlives us. */
 export function localDynamo(options: { port: number; directory: string }): LocalService {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -31,7 +29,6 @@ export function localDynamo(options: { port: number; directory: string }): Local
       fs.mkdirSync(options.directory, { recursive: true });
       const jars = jarDirectory();
       const java = [
-        'java',
         '-Xms64m',
         '-XX:+UseSerialGC',
         '-XX:TieredStopAtLevel=1',
@@ -43,21 +40,26 @@ export function localDynamo(options: { port: number; directory: string }): Local
         path.resolve(options.directory),
         '-port',
         String(options.port),
-      ]
-        .map((arg) => `'${arg.replace(/'/g, "'\\''")}'`)
-        .join(' ');
-      // Background jobs get /dev/null as stdin, so the watcher reads our pipe through fd 3.
-      const script = `exec 3<&0; ${java} 3<&- & pid=$!; trap 'kill $pid 2>/dev/null' TERM INT; (read _ignored <&3; kill $pid 2>/dev/null) & wait $pid`;
-      const proc = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'ignore', 'pipe'] });
+      ];
+      // setpriv (util-linux) sets the parent-death signal and then execs java, so the JVM is our
+      // direct child and the kernel stops it if this process dies, even by SIGKILL.
+      const proc = fs.existsSync(SETPRIV)
+        ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', 'java', ...java], { stdio: ['ignore', 'ignore', 'pipe'] })
+        : spawn('java', java, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       let alive = true;
-      exited = new Promise((resolve) => proc.once('exit', () => ((alive = false), resolve())));
+      exited = new Promise((resolve) => {
+        proc.once('exit', () => ((alive = false), resolve()));
+        // A missing java binary is an 'error' event without 'exit'.
+        proc.once('error', (error) => ((alive = false), (stderr += error.message), resolve()));
+      });
       child = proc;
       try {
         await waitForPort(options.port, 60_000, () => alive);
       } catch (error) {
         child = undefined;
+        proc.kill('SIGKILL');
         throw new Error(`DynamoDB Local did not start (is Java installed?): ${(error as Error).message}\n${stderr}`);
       }
     },
@@ -65,8 +67,7 @@ export function localDynamo(options: { port: number; directory: string }): Local
       const proc = child;
       child = undefined;
       if (!proc) return;
-      proc.stdin?.end();
-      proc.kill("SIGTERM");
+      proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);

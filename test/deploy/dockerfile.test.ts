@@ -310,7 +310,7 @@ describeReplay('Dockerfile replay in a clean temp folder', () => {
         .map((s) => `${s.stage.name}=${(s.durationMs / 1000).toFixed(1)}s`)
         .join(' ')}; total ${((Date.now() - replayStarted) / 1000).toFixed(1)} s`,
     );
-  }, 360_000);
+  }, 480_000);
 
   afterAll(async () => {
     if (server && server.exitCode === null && server.signalCode === null) {

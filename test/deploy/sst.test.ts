@@ -22,11 +22,14 @@ const workDir = path.join(root, '.sst', 'deploy-test');
 // First run installs the platform (~40 s to ~2 min); later runs take ~25 s (the type-check dominates).
 jest.setTimeout(6 * 60_000);
 
+/** Resource inputs as the mocks recorded them: arbitrary JSON, asserted field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Inputs = Record<string, any>;
 interface Recorded {
   type: string;
   name: string;
   custom: boolean;
-  inputs: Record<string, any>;
+  inputs: Inputs;
 }
 interface MockRun {
   appConfig: Record<string, { name: string; removal: string; home: string }>;
@@ -55,7 +58,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, 
 /** Pulumi marks secrets with this signature key; the mocks hand them over still wrapped. */
 const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 function unwrap<T>(value: unknown): T {
-  if (value && typeof value === 'object' && SECRET_SIG in value) return (value as { value: T }).value;
+  if (value && typeof value === 'object' && SECRET_SIG in value) return (value as unknown as { value: T }).value;
   return value as T;
 }
 
@@ -407,12 +410,12 @@ describe('sst.config.ts under Pulumi mocks', () => {
       const alarm = one('aws:cloudwatch/metricAlarm:MetricAlarm', 'Api5xxRateAlarm').inputs;
       const arnSuffix = `app/${one('aws:lb/loadBalancer:LoadBalancer', 'ApiLoadBalancer').inputs.name}/0123456789abcdef`;
       expect(alarm).toMatchObject({ comparisonOperator: 'GreaterThanThreshold', threshold: 1, evaluationPeriods: 1 });
-      const queries = alarm.metricQueries as { id: string; expression?: string; returnData?: boolean; metric?: any }[];
+      const queries = alarm.metricQueries as { id: string; expression?: string; returnData?: boolean; metric?: Inputs }[];
       const byId = Object.fromEntries(queries.map((q) => [q.id, q]));
       const expression = queries.find((q) => q.returnData)!.expression!;
       const metricIds = queries.filter((q) => q.metric).map((q) => q.id);
-      const errorsId = metricIds.find((id) => byId[id]!.metric.metricName === 'HTTPCode_Target_5XX_Count')!;
-      const requestsId = metricIds.find((id) => byId[id]!.metric.metricName === 'RequestCount')!;
+      const errorsId = metricIds.find((id) => byId[id]!.metric!.metricName === 'HTTPCode_Target_5XX_Count')!;
+      const requestsId = metricIds.find((id) => byId[id]!.metric!.metricName === 'RequestCount')!;
       expect(expression).toContain(`100 * ${errorsId} / ${requestsId}`);
       for (const id of [errorsId, requestsId]) {
         expect(byId[id]!.metric).toMatchObject({

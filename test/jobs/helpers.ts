@@ -10,7 +10,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
+import { createSqsClient } from '../../src/aws/sqs.js';
+import { ConsumerPool, type ConsumerPoolOptions } from '../../src/jobs/consumer-pool.js';
 import { MAX_RECEIVES } from '../../src/jobs/queue-policy.js';
+import type { JobRegistry } from '../../src/jobs/registry.js';
+import { testConfig } from '../helpers/stack.js';
 
 export interface QueuePair {
   queueUrl: string;
@@ -101,4 +105,53 @@ export function captureLogger(): { log: FastifyBaseLogger; lines: string[]; entr
   });
   const log = pino({ level: 'debug' }, stream);
   return { log, lines, entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+/**
+ * Per test file: an SQS client, private queues (deleted after the file) and pools with test-sized
+ * timings (stopped after each test). Call at the top level of a test file.
+ */
+export function usePools() {
+  let sqs: SQSClient | undefined;
+  let queues: TestQueues | undefined;
+  const pools: ConsumerPool[] = [];
+
+  beforeAll(() => {
+    sqs = createSqsClient(testConfig({ WORKER_WAIT_SECONDS: '1' }));
+    queues = new TestQueues(sqs);
+  });
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.stop()));
+  });
+  afterAll(async () => {
+    await queues?.deleteAll();
+    sqs?.destroy();
+  });
+
+  return {
+    get sqs(): SQSClient {
+      return sqs!;
+    },
+    get queues(): TestQueues {
+      return queues!;
+    },
+    startPool(registry: JobRegistry, queueUrl: string, options: Partial<ConsumerPoolOptions> = {}) {
+      const logs = captureLogger();
+      const pool = new ConsumerPool({
+        sqs: sqs!,
+        queueUrl,
+        registry,
+        log: logs.log,
+        concurrency: 4,
+        waitSeconds: 1,
+        visibilitySeconds: 2,
+        retryBaseMs: 100,
+        stopTimeoutMs: 5000,
+        ...options,
+      });
+      pools.push(pool);
+      pool.start();
+      return { pool, logs };
+    },
+  };
 }

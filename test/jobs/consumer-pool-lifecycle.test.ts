@@ -1,0 +1,131 @@
+import { JobTimeoutError } from '../../src/jobs/consumer-pool.js';
+import { JobQueue } from '../../src/jobs/job-queue.js';
+import { JobRegistry } from '../../src/jobs/registry.js';
+import { queueDepth, sleep, usePools, waitFor } from './helpers.js';
+
+const pools = usePools();
+const { startPool } = pools;
+
+describe('ConsumerPool lifecycle', () => {
+  it('extends the visibility of a job that outlasts the visibility timeout (no second delivery)', async () => {
+    const { queueUrl } = await pools.queues.create(2);
+    const registry = new JobRegistry();
+    let runs = 0;
+    let finished = false;
+    registry.register('slow', async () => {
+      runs++;
+      await sleep(5000);
+      finished = true;
+    });
+    await new JobQueue({ sqs: pools.sqs, queueUrl }).enqueue('slow', {});
+    // A second idle worker would take the message if it ever became visible again.
+    startPool(registry, queueUrl, { concurrency: 2, visibilitySeconds: 2 });
+
+    await waitFor(() => finished, 10_000, 'the slow job');
+    await sleep(1500);
+    expect(runs).toBe(1);
+    expect(await queueDepth(pools.sqs, queueUrl)).toBe(0);
+  });
+
+  it('aborts a job that passes its timeoutSeconds and retries it', async () => {
+    const { queueUrl } = await pools.queues.create();
+    const registry = new JobRegistry();
+    const reasons: unknown[] = [];
+    let attempts = 0;
+    registry.register(
+      'hangs-once',
+      (_payload: unknown, ctx) => {
+        if (++attempts > 1) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            reasons.push(ctx.signal.reason);
+            resolve();
+          });
+        });
+      },
+      { timeoutSeconds: 1 },
+    );
+    await new JobQueue({ sqs: pools.sqs, queueUrl }).enqueue('hangs-once', {});
+    startPool(registry, queueUrl, { concurrency: 1 });
+
+    await waitFor(async () => attempts >= 2 && (await queueDepth(pools.sqs, queueUrl)) === 0, 8000, 'the retry');
+    expect(attempts).toBe(2);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(JobTimeoutError);
+  });
+
+  it('stop() waits for the in-flight job and takes no new jobs', async () => {
+    const { queueUrl } = await pools.queues.create();
+    const registry = new JobRegistry();
+    const handled: string[] = [];
+    let started = false;
+    registry.register('work', async (payload: { name: string }) => {
+      started = true;
+      await sleep(1500);
+      handled.push(payload.name);
+    });
+    const queue = new JobQueue({ sqs: pools.sqs, queueUrl });
+    await queue.enqueue('work', { name: 'first' });
+    const { pool } = startPool(registry, queueUrl, { concurrency: 1 });
+    await waitFor(() => started, 5000, 'the first job to start');
+
+    const stopping = pool.stop();
+    await queue.enqueue('work', { name: 'second' });
+    await stopping;
+    expect(handled).toEqual(['first']);
+    expect(pool.inFlight).toBe(0);
+    await sleep(1500);
+    expect(handled).toEqual(['first']);
+    // Not taken: still queued (visible, or invisible if the aborted long poll had already claimed it).
+    expect(await queueDepth(pools.sqs, queueUrl)).toBe(1);
+  });
+
+  it('stop() aborts idle long polls at once and, past its timeout, aborts the handlers signal', async () => {
+    const { queueUrl } = await pools.queues.create();
+    const registry = new JobRegistry();
+    let aborted = false;
+    registry.register('stubborn', (_payload: unknown, ctx) => {
+      return new Promise<void>((_resolve, reject) => {
+        ctx.signal.addEventListener('abort', () => {
+          aborted = true;
+          reject(new Error('aborted'));
+        });
+      });
+    });
+    // Its own queue: the server side of an aborted long poll may still claim the next message.
+    const idle = startPool(registry, (await pools.queues.create()).queueUrl, { concurrency: 3, waitSeconds: 20 }).pool;
+    await sleep(300);
+    let t0 = Date.now();
+    await idle.stop();
+    expect(Date.now() - t0).toBeLessThan(1000);
+
+    await new JobQueue({ sqs: pools.sqs, queueUrl }).enqueue('stubborn', {});
+    const { pool } = startPool(registry, queueUrl, { concurrency: 1, stopTimeoutMs: 500 });
+    await waitFor(() => pool.inFlight === 1, 5000, 'the job to start');
+    t0 = Date.now();
+    await pool.stop();
+    expect(aborted).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+    // Given back at once for another instance, not deleted.
+    expect(await queueDepth(pools.sqs, queueUrl)).toBe(1);
+  });
+
+  it('does nothing with concurrency 0, and survives receive errors', async () => {
+    const { queueUrl } = await pools.queues.create();
+    const registry = new JobRegistry();
+    const handler = jest.fn(async () => undefined);
+    registry.register('any', handler);
+    await new JobQueue({ sqs: pools.sqs, queueUrl }).enqueue('any', {});
+    const off = startPool(registry, queueUrl, { concurrency: 0 }).pool;
+
+    const missing = `${queueUrl}-does-not-exist`;
+    const { pool, logs } = startPool(registry, missing, { concurrency: 1 });
+    await waitFor(() => logs.entries().some((entry) => entry.msg === 'job queue receive failed'), 5000, 'a receive error');
+    await sleep(1200);
+    expect(pool.running).toBe(true);
+    expect(off.running).toBe(true);
+    expect(handler).not.toHaveBeenCalled();
+    expect(await queueDepth(pools.sqs, queueUrl)).toBe(1);
+    await Promise.all([off.stop(), pool.stop()]);
+  });
+});
