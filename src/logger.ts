@@ -13,7 +13,6 @@ const SECRET_FIELDS = [
   'password',
   'newPassword',
   'oldPassword',
-  'code',
   'token',
   'accessToken',
   'idToken',
@@ -31,6 +30,10 @@ export const redactPaths = [
   'headers.authorization',
   'headers.cookie',
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
+  // Confirmation and reset codes; not `*.code`, which would hide error codes such as ECONNREFUSED.
+  'body.code',
+  'req.body.code',
+  'payload.code',
 ];
 
 export function loggerOptions(config: AppConfig): FastifyServerOptions['logger'] {
