@@ -63,7 +63,13 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   // App plugins
   await app.register(problems);
   await app.register(awsPlugin, { config, resources });
-  await app.register(jobsPlugin, { sqs: app.aws.sqs, queueUrl: resources.queueUrl, workers: config.workers });
+  await app.register(jobsPlugin, {
+    sqs: app.aws.sqs,
+    queueUrl: resources.queueUrl,
+    workers: config.workers,
+    // Jobs get the shutdown budget minus the pool's 2 s abort grace and a margin for closing clients.
+    stopTimeoutMs: Math.max(1000, config.shutdownTimeoutMs - 3000),
+  });
 
   // Routes
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
