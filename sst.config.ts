@@ -23,6 +23,8 @@ export default $config({
   },
   async run() {
     const { passwordPolicy } = await import("./src/auth/password-policy");
+    const { tableSchema } = await import("./src/data/table-schema");
+    const { MAX_RECEIVES } = await import("./src/jobs/queue-policy");
 
     // Stage-dependent settings come from the environment (SST loads .env.<stage> for each stage).
     const domain = process.env.AURORA_DOMAIN ?? "auroravault.example";
@@ -55,21 +57,23 @@ export default $config({
       },
     });
 
+    // The same key design the local stack provisions (src/data/table-schema.ts).
+    const [gsi1, gsi2] = tableSchema.globalIndexes;
     const table = new sst.aws.Dynamo("Table", {
       fields: {
-        PK: "string",
-        SK: "string",
-        GSI1PK: "string",
-        GSI1SK: "string",
-        GSI2PK: "string",
-        GSI2SK: "string",
+        [tableSchema.partitionKey]: "string",
+        [tableSchema.sortKey]: "string",
+        [gsi1.partitionKey]: "string",
+        [gsi1.sortKey]: "string",
+        [gsi2.partitionKey]: "string",
+        [gsi2.sortKey]: "string",
       },
-      primaryIndex: { hashKey: "PK", rangeKey: "SK" },
+      primaryIndex: { hashKey: tableSchema.partitionKey, rangeKey: tableSchema.sortKey },
       globalIndexes: {
-        GSI1: { hashKey: "GSI1PK", rangeKey: "GSI1SK" },
-        GSI2: { hashKey: "GSI2PK", rangeKey: "GSI2SK" },
+        [gsi1.name]: { hashKey: gsi1.partitionKey, rangeKey: gsi1.sortKey },
+        [gsi2.name]: { hashKey: gsi2.partitionKey, rangeKey: gsi2.sortKey },
       },
-      ttl: "ttl",
+      ttl: tableSchema.ttlAttribute,
       stream: "new-and-old-images",
     });
 
@@ -83,7 +87,7 @@ export default $config({
 
     const jobs = new sst.aws.Queue("Jobs", {
       visibilityTimeout: "60 seconds",
-      dlq: { queue: jobsDlq.arn, retry: 5 },
+      dlq: { queue: jobsDlq.arn, retry: MAX_RECEIVES },
     });
 
     const email = new sst.aws.Email("Email", {
@@ -144,14 +148,19 @@ export default $config({
         NODE_ENV: "production",
         HOST: "0.0.0.0",
         PORT: "3000",
-        TRUST_PROXY: "true",
+        // CloudFront and the ALB: exactly two proxies add X-Forwarded-For entries we can trust.
+        TRUST_PROXY: "2",
       },
       link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus],
+      // Readiness probes SES with GetAccount, an account-level call the Email link does not grant.
+      permissions: [{ actions: ["ses:GetAccount"], resources: ["*"] }],
       loadBalancer: {
         rules: [{ listen: "80/http", forward: "3000/http" }],
         health: {
+          // Liveness, not readiness: if a shared dependency (say SES) is down, failing every task's
+          // health check would make ECS replace healthy tasks in a loop; /health/ready is for alarms and people.
           "3000/http": {
-            path: "/health/ready",
+            path: "/health/live",
             interval: "15 seconds",
             timeout: "5 seconds",
             healthyThreshold: 2,

@@ -11,6 +11,14 @@ import problems from './plugins/app/problems.js';
 import devRoutes from './routes/dev/index.js';
 import healthRoutes from './routes/health/index.js';
 
+/**
+ * A hop count trusts exactly that many proxies in front of us (Fastify's own number option now
+ * trusts none), so a client cannot choose its IP by sending its own X-Forwarded-For.
+ */
+function trustProxy(setting: boolean | number): boolean | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 export interface BuildOptions {
   /** Overrides the logger (tests pass false or a stream). */
   logger?: boolean | object;
@@ -25,9 +33,13 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.http.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    trustProxy: trustProxy(config.http.trustProxy),
+    // A caller's X-Request-Id is kept (it ties their logs to ours) only when it is a sane token.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{8,128}$/.test(given) ? given : crypto.randomUUID();
+    },
     // Keep-alive sockets must not hold a graceful shutdown hostage.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

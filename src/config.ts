@@ -54,7 +54,8 @@ export const envSchema = z.object({
   // HTTP
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
-  TRUST_PROXY: bool.default(false),
+  /** `true` trusts every X-Forwarded-For hop (spoofable); a number trusts that many proxies (CloudFront + ALB = 2). */
+  TRUST_PROXY: z.union([bool, z.coerce.number().int().min(1).max(10)]).default(false),
 
   // Consumer pool
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
@@ -104,7 +105,7 @@ export interface AppConfig {
   };
   /** Present once every resource name is known (always in aws mode, after start-up in local mode). */
   resources: Partial<Resources>;
-  http: { bodyLimit: number; trustProxy: boolean };
+  http: { bodyLimit: number; trustProxy: boolean | number };
   shutdownTimeoutMs: number;
   workers: { concurrency: number; waitSeconds: number; visibilitySeconds: number };
   /** Mounts /_dev routes: only true on the embedded local stack. */

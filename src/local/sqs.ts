@@ -17,7 +17,13 @@ interface QueueSnapshot {
  * messages of each queue (in flight included: they were never deleted) are written to disk
  * on stop and put back on start, which is SQS's at-least-once promise, not a duplicate.
  */
-export function localSqs(options: { port: number; directory: string; queueNames: () => string[] }): LocalService {
+export function localSqs(options: {
+  port: number;
+  directory: string;
+  queueNames: () => string[];
+  /** Creates the queues and re-sends saved messages: a fresh fauxqs knows no queues. */
+  provision: () => Promise<void>;
+}): LocalService {
   let server: { close(): Promise<void> } | undefined;
   const endpoint = `http://127.0.0.1:${options.port}`;
   const snapshotFile = path.join(options.directory, 'messages.json');
@@ -31,11 +37,12 @@ export function localSqs(options: { port: number; directory: string; queueNames:
     async start() {
       if (server) return;
       // fauxqs is ESM-only, and its own starter binds 0.0.0.0: build its app and listen on loopback.
-      // Without a configured host, queue URLs use the request's Host (127.0.0.1:port).
+      // Queue URLs then look like AWS's: http://sqs.<region>.localhost:<port>/<account>/<name>.
       const { buildApp } = await import('fauxqs');
       const app = buildApp({ logger: false });
       await app.listen({ port: options.port, host: '127.0.0.1' });
       server = app;
+      await options.provision();
     },
     async stop() {
       const instance = server;

@@ -87,7 +87,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Array.from({ length: 6 }, () => freePort()),
   );
   const sesEndpoint = `http://127.0.0.1:${sesPort}`;
-  const sesClient = new SESv2Client({ region, endpoint: sesEndpoint, credentials: LOCAL_CREDENTIALS });
+  const sesClient = new SESv2Client({ region, endpoint: sesEndpoint, credentials: { ...LOCAL_CREDENTIALS } });
 
   // In production Cognito mails codes itself; locally they go through the local SES so that
   // every mail the platform causes can be read in one place (GET /_dev/mail).
@@ -103,10 +103,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
   };
 
+  const clientOptions = { region, credentials: { ...LOCAL_CREDENTIALS } };
+  const sqs = new SQSClient({ ...clientOptions, endpoint: `http://127.0.0.1:${sqsPort}` });
+  let queues: { queueUrl: string; dlqUrl: string } | undefined;
+
   const services = {
     s3: localS3({ port: s3Port!, directory: path.join(dataDir, 's3'), bucket: NAMES.bucket }),
     dynamodb: localDynamo({ port: dynamoPort!, directory: path.join(dataDir, 'dynamodb') }),
-    sqs: localSqs({ port: sqsPort!, directory: path.join(dataDir, 'sqs'), queueNames: () => [NAMES.queue, NAMES.dlq] }),
+    sqs: localSqs({
+      port: sqsPort!,
+      directory: path.join(dataDir, 'sqs'),
+      queueNames: () => [NAMES.queue, NAMES.dlq],
+      provision: async () => {
+        queues = await provisionQueues(sqs, { queue: NAMES.queue, dlq: NAMES.dlq }, options.visibilitySeconds ?? 60);
+        await restoreMessages(
+          sqs,
+          { [NAMES.queue]: queues.queueUrl, [NAMES.dlq]: queues.dlqUrl },
+          await takeSqsSnapshot(path.join(dataDir, 'sqs')),
+        );
+      },
+    }),
     ses: localSes({ port: sesPort! }),
     cognito: localCognito({
       port: cognitoPort!,
@@ -131,31 +147,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const all = Object.values(services);
   const stop = async () => {
     await Promise.allSettled(all.map((service) => service.stop()));
+    sqs.destroy();
   };
 
   try {
     // DynamoDB Local (a JVM) dominates start-up, so everything starts at once.
     await Promise.all(all.map((service) => service.start()));
 
-    const clientOptions = { region, credentials: LOCAL_CREDENTIALS };
     const dynamo = new DynamoDBClient({ ...clientOptions, endpoint: services.dynamodb.endpoint });
-    const sqs = new SQSClient({ ...clientOptions, endpoint: services.sqs.endpoint });
     const cognito = new CognitoIdentityProviderClient({ ...clientOptions, endpoint: services.cognito.endpoint });
-
-    const [, queues, userPoolClientId] = await Promise.all([
+    const [, userPoolClientId] = await Promise.all([
       provisionTable(dynamo, NAMES.table),
-      provisionQueues(sqs, { queue: NAMES.queue, dlq: NAMES.dlq }, options.visibilitySeconds ?? 60),
       provisionUserPoolClient(cognito, identity.userPoolId, identity.userPoolClientId),
     ]);
-    await restoreMessages(
-      sqs,
-      { [NAMES.queue]: queues.queueUrl, [NAMES.dlq]: queues.dlqUrl },
-      await takeSqsSnapshot(path.join(dataDir, 'sqs')),
-    );
     await fs.writeFile(identityFile, JSON.stringify({ ...identity, userPoolClientId }, null, 2));
     dynamo.destroy();
-    sqs.destroy();
     cognito.destroy();
+    if (!queues) throw new Error('the local SQS started without its queues');
 
     return {
       region,
@@ -177,7 +185,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         userPoolClientId,
         eventBusName: NAMES.eventBus,
       },
-      credentials: LOCAL_CREDENTIALS,
+      credentials: { ...LOCAL_CREDENTIALS },
       services,
       startupMs: Date.now() - started,
       stop,

@@ -202,14 +202,14 @@ describe('sst.config.ts under Pulumi mocks', () => {
       expect(image.dockerfile.location).toBe(path.join(root, 'Dockerfile'));
     });
 
-    it('ALB listens on 80/http and forwards to container port 3000, health check /health/ready', () => {
+    it('ALB listens on 80/http and forwards to container port 3000, health check /health/live', () => {
       const lb = one('aws:lb/loadBalancer:LoadBalancer', 'ApiLoadBalancer').inputs;
       expect(lb.loadBalancerType).toBe('application');
       expect(lb.internal).toBe(false);
 
       const target = one('aws:lb/targetGroup:TargetGroup', 'ApiTargetApiHTTP3000').inputs;
       expect(target).toMatchObject({ port: 3000, protocol: 'HTTP', targetType: 'ip' });
-      expect(target.healthCheck).toMatchObject({ path: '/health/ready', matcher: '200' });
+      expect(target.healthCheck).toMatchObject({ path: '/health/live', matcher: '200' });
 
       const listeners = all('aws:lb/listener:Listener');
       expect(listeners).toHaveLength(1);
@@ -257,7 +257,7 @@ describe('sst.config.ts under Pulumi mocks', () => {
         NODE_ENV: 'production',
         HOST: '0.0.0.0',
         PORT: '3000',
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: '2',
       });
     });
 
@@ -269,7 +269,7 @@ describe('sst.config.ts under Pulumi mocks', () => {
       const config = loadConfig({ ...env, AWS_REGION: 'us-east-1' });
       expect(config.stack).toBe('aws');
       expect(config.port).toBe(3000);
-      expect(config.http.trustProxy).toBe(true);
+      expect(config.http.trustProxy).toBe(2);
       expect(config.resources).toEqual({
         bucket: one('aws:s3/bucket:Bucket', 'PhotosBucket').inputs.bucket,
         table: one('aws:dynamodb/table:Table', 'TableTable').inputs.name,
@@ -295,6 +295,10 @@ describe('sst.config.ts under Pulumi mocks', () => {
       expect(grants).toEqual(
         expect.arrayContaining([
           `s3:* arn:aws:s3:::${bucket}/*`,
+          // HeadBucket (readiness) and listing a user's prefix need the bucket itself, not only its objects.
+          `s3:* arn:aws:s3:::${bucket}`,
+          // Readiness calls SES GetAccount, which has no resource-level permission.
+          'ses:GetAccount *',
           `dynamodb:* arn:aws:dynamodb:us-east-1:123456789012:table/${one('aws:dynamodb/table:Table', 'TableTable').inputs.name}`,
           `sqs:* ${queueArn('JobsQueue')}`,
           `sqs:* ${queueArn('JobsDlqQueue')}`,

@@ -2,15 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, withLocalStack, type AppConfig, type LocalStackInfo } from '../../src/config.js';
 
-export interface TestStack extends LocalStackInfo {
-  controlUrl: string;
-}
-
 /** The local stack that jest's global setup started for this run. */
-export function localStack(): TestStack {
+export function localStack(): LocalStackInfo {
   const raw = process.env.AURORAVAULT_TEST_STACK;
   if (!raw) throw new Error('The local stack is not running: run the tests through jest (global setup starts it)');
-  return JSON.parse(raw) as TestStack;
+  return JSON.parse(raw) as LocalStackInfo;
 }
 
 /**
@@ -33,10 +29,4 @@ export async function startApp(env: Record<string, string> = {}, options: BuildO
   const app = await buildApp(testConfig(env), options);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url, close: () => app.close() };
-}
-
-/** Stops or restarts one emulator of the shared stack (readiness tests). */
-export async function controlService(name: keyof LocalStackInfo['endpoints'], action: 'stop' | 'start'): Promise<void> {
-  const response = await fetch(`${localStack().controlUrl}/services/${name}/${action}`, { method: 'POST' });
-  if (response.status !== 204) throw new Error(`${action} ${name}: ${response.status} ${await response.text()}`);
 }
