@@ -9,8 +9,9 @@ module.exports = {
   // Sources import './x.js' (Node's ESM-style resolution); jest resolves the .ts file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
-  // @fastify/static (under the docs UI) requires content-disposition, which ships only ESM now.
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  // CommonJS packages that require ESM-only ones (jest cannot load those on Node 20):
+  // @fastify/static -> content-disposition, light-my-request -> cookie.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie)/)'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],

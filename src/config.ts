@@ -54,8 +54,8 @@ export const envSchema = z.object({
   // HTTP
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
-  /** `true` trusts every X-Forwarded-For hop (spoofable); a number trusts that many proxies (CloudFront + ALB = 2). */
-  TRUST_PROXY: z.union([bool, z.coerce.number().int().min(1).max(10)]).default(false),
+  /** A number trusts that many proxies (CloudFront + ALB = 2; `1` is one hop, not `true`); `true` trusts every hop (spoofable). */
+  TRUST_PROXY: z.union([z.coerce.number().int().min(1).max(10), bool]).default(false),
 
   // Consumer pool
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
