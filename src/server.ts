@@ -5,6 +5,8 @@ import { ConfigError, loadConfig, withLocalStack, type AppConfig } from './confi
  * The process entry: parse config, start the embedded local stack unless STACK=aws,
  * serve, and shut down gracefully on SIGTERM/SIGINT within SHUTDOWN_TIMEOUT_MS.
  */
+const FORCE_EXIT_AFTER_MS = 2000;
+
 async function main(): Promise<void> {
   // Node 20 is supported until the SDK's January 2027 releases (README); say so once there, not on every start.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -40,13 +42,17 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp(config);
-  let closing = false;
+  let closingSince: number | undefined;
   const shutdown = async (signal: string) => {
-    if (closing) {
+    if (closingSince !== undefined) {
+      // Ctrl-C reaches us twice at once (from the terminal and relayed by npm/tsx): only a
+      // later, deliberate second signal cuts the graceful shutdown short.
+      if (Date.now() - closingSince < FORCE_EXIT_AFTER_MS) return;
       app.log.warn({ signal }, 'second signal: exiting now');
+      await Promise.resolve(stopStack?.()).catch(() => undefined);
       process.exit(1);
     }
-    closing = true;
+    closingSince = Date.now();
     app.log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
@@ -64,7 +70,6 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  // A second signal while closing exits at once (an impatient Ctrl-C).
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 

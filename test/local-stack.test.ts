@@ -17,21 +17,27 @@ interface Started {
   endpoints: Record<string, string>;
   readyMs: number;
   exited: Promise<number | null>;
+  output(): string;
 }
 
-/** `npm start`'s entry with no AWS configuration: the embedded stack in a private data folder. */
+/**
+ * `npm start` itself, with no AWS configuration: the embedded stack in a private data folder.
+ * It runs in its own process group, so a Ctrl-C can be delivered the way a terminal does.
+ */
 async function startPlatform(dataDir: string): Promise<Started> {
   const port = await freePort();
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server.ts')], {
+  const child = spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
-    env: { ...process.env, STACK: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', LOG_PRETTY: '0', WORKER_CONCURRENCY: '0' },
+    detached: true,
+    env: { ...process.env, STACK: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', LOG_PRETTY: '0', WORKER_CONCURRENCY: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // npm re-raises the SIGINT it got once its script has exited; the server's own exit is what counts.
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal === 'SIGINT' ? 0 : code)));
 
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -42,7 +48,12 @@ async function startPlatform(dataDir: string): Promise<Started> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const endpoints = Object.fromEntries([...output.matchAll(/^\s+(\w+)\s+(http:\/\/127\.0\.0\.1:\d+)$/gm)].map((m) => [m[1]!, m[2]!]));
-  return { child, endpoints, readyMs: Date.now() - started, exited };
+  return { child, endpoints, readyMs: Date.now() - started, exited, output: () => output };
+}
+
+/** A terminal's Ctrl-C: SIGINT to every process of the foreground group (npm, tsx, node). */
+function ctrlC(started: Started): void {
+  process.kill(-started.child.pid!, 'SIGINT');
 }
 
 /** Processes whose command line mentions the data folder (DynamoDB Local's JVM does). */
@@ -77,9 +88,14 @@ describe('npm start on the embedded local stack', () => {
       new SignUpCommand({ ClientId: stackFile.userPoolClientId, Username: 'persist@example.com', Password: 'Correct-Horse-9' }),
     );
 
-    first.child.kill('SIGINT');
+    ctrlC(first);
     expect(await first.exited).toBe(0);
+    // One graceful stop, although every process of the group got the SIGINT (and npm/tsx relay it).
+    expect(first.output()).toMatch(/"msg":"stopped"/);
+    expect(first.output()).not.toContain('second signal');
     expect(processesUsing(dataDir)).toEqual([]);
+    // The queued message was saved by the clean stop (it lives in memory while running).
+    expect(fs.existsSync(path.join(dataDir, 'sqs', 'messages.json'))).toBe(true);
 
     const second = await startPlatform(dataDir);
     console.log(`local platform ready (warm, existing data) in ${second.readyMs} ms`);
@@ -97,7 +113,7 @@ describe('npm start on the embedded local stack', () => {
       const again = JSON.parse(fs.readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as typeof stackFile;
       expect(again).toEqual(stackFile);
     } finally {
-      second.child.kill('SIGINT');
+      ctrlC(second);
       expect(await second.exited).toBe(0);
     }
     expect(processesUsing(dataDir)).toEqual([]);
