@@ -1,3 +1,4 @@
+import { keys } from '../data/keys.js';
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -32,7 +33,7 @@ export class IdempotencyInProgressError extends Error {
 /** Done records stay long enough to absorb any redelivery (SQS keeps messages 14 days at most). */
 const RECORD_TTL_SECONDS = 30 * 24 * 3600;
 
-const keyOf = (key: string) => ({ PK: `IDEMPOTENCY#${key}`, SK: 'IDEMPOTENCY' });
+const keyOf = keys.idempotency;
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
 /**

@@ -40,10 +40,13 @@ export function problem(kind: ProblemKind, detail?: string, extensions: Record<s
 /** Thrown by domain code and routes; the error handler renders it as problem+json. */
 export class HttpProblem extends Error {
   readonly problem: Problem;
-  constructor(kind: ProblemKind, detail?: string, extensions?: Record<string, unknown>) {
+  /** Response headers that belong to the problem, e.g. Retry-After on a 429. */
+  readonly headers: Record<string, string>;
+  constructor(kind: ProblemKind, detail?: string, extensions?: Record<string, unknown>, headers: Record<string, string> = {}) {
     super(detail ?? problemTypes[kind].title);
     this.name = 'HttpProblem';
     this.problem = problem(kind, detail, extensions);
+    this.headers = headers;
   }
   get statusCode(): number {
     return this.problem.status;

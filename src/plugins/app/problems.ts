@@ -49,6 +49,7 @@ export default fp(
   async function problems(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const body = toProblem(error, request);
+      if (error instanceof HttpProblem) reply.headers(error.headers);
       if (body.status >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.info({ status: body.status, problem: body.type }, 'request refused');
       return send(reply, body);
