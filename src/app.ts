@@ -3,13 +3,18 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerWelcomeEmail } from './accounts/welcome-email.js';
 import { requireResources, type AppConfig } from './config.js';
 import { loggerOptions } from './logger.js';
 import awsPlugin from './plugins/app/aws.js';
+import accountsPlugin from './plugins/app/accounts.js';
 import jobsPlugin from './plugins/app/jobs.js';
 import problems from './plugins/app/problems.js';
+import rateLimits from './plugins/app/rate-limits.js';
 import devRoutes from './routes/dev/index.js';
 import healthRoutes from './routes/health/index.js';
+import authRoutes from './routes/v1/auth/index.js';
+import meRoutes from './routes/v1/me/index.js';
 
 /**
  * A hop count trusts exactly that many proxies in front of us (Fastify's own number option now
@@ -75,6 +80,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   // App plugins
   await app.register(problems);
   await app.register(awsPlugin, { config, resources });
+  await app.register(rateLimits, { config });
   await app.register(jobsPlugin, {
     sqs: app.aws.sqs,
     queueUrl: resources.queueUrl,
@@ -82,10 +88,14 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     // Jobs get the shutdown budget minus the pool's 2 s abort grace and a margin for closing clients.
     stopTimeoutMs: Math.max(1000, config.shutdownTimeoutMs - 3000),
   });
+  registerWelcomeEmail(app);
+  await app.register(accountsPlugin);
 
   // Routes
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { prefix: '/health' });
+  await app.register(authRoutes, { prefix: '/v1/auth' });
+  await app.register(meRoutes, { prefix: '/v1/me' });
   if (config.devRoutes) await app.register(devRoutes, { prefix: '/_dev' });
 
   return app;

@@ -61,6 +61,10 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   WORKER_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
   WORKER_VISIBILITY_SECONDS: positiveInt.max(43200).default(60),
+
+  // Rate limits (docs/security.md)
+  RATE_LIMIT_AUTH_IP_PER_MINUTE: positiveInt.default(30),
+  RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES: positiveInt.default(10),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -108,6 +112,8 @@ export interface AppConfig {
   http: { bodyLimit: number; trustProxy: boolean | number };
   shutdownTimeoutMs: number;
   workers: { concurrency: number; waitSeconds: number; visibilitySeconds: number };
+  /** Auth route limits (docs/security.md): per client IP (per instance) and per email address (shared, in DynamoDB). */
+  rateLimits: { authPerIpPerMinute: number; authPerEmailPer15Minutes: number };
   /** Mounts /_dev routes: only true on the embedded local stack. */
   devRoutes: boolean;
 }
@@ -221,6 +227,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: env.WORKER_CONCURRENCY,
       waitSeconds: env.WORKER_WAIT_SECONDS,
       visibilitySeconds: env.WORKER_VISIBILITY_SECONDS,
+    },
+    rateLimits: {
+      authPerIpPerMinute: env.RATE_LIMIT_AUTH_IP_PER_MINUTE,
+      authPerEmailPer15Minutes: env.RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES,
     },
     devRoutes: env.STACK === 'local',
   };

@@ -13,6 +13,7 @@ import { otp } from 'cognito-local/lib/services/otp';
 import { DefaultConfig } from 'cognito-local/lib/server/config';
 import { Router } from 'cognito-local/lib/server/Router';
 import { createServer } from 'cognito-local/lib/server/server';
+import { cognitoExtensions } from './cognito-extensions.js';
 import type { LocalService } from './service.js';
 
 /** A message Cognito would e-mail itself in production (sign-up confirmation, password reset...). */
@@ -81,8 +82,8 @@ export function localCognito(options: {
 
     const triggers = new TriggersService(clock, cognito, new LambdaService({}, {} as never), new CryptoService(config.KMSConfig));
     const messages = {
-      deliver: async (_ctx: unknown, source: string, _clientId: unknown, _poolId: string, user: { Username: string }, code: string, _meta: unknown, details: { destination?: string }) => {
-        await options.deliver({ source, code, username: user.Username, to: details.destination ?? user.Username });
+      deliver: async (_ctx: unknown, source: string, _clientId: unknown, _poolId: string, user: { Username: string }, code: string, _meta: unknown, details: { Destination?: string }) => {
+        await options.deliver({ source, code, username: user.Username, to: details.Destination ?? user.Username });
       },
     };
     const services = {
@@ -94,7 +95,9 @@ export function localCognito(options: {
       tokenGenerator: new JwtTokenGenerator(clock, triggers, config.TokenConfig),
       triggers,
     };
-    return createServer(Router(services), logger as never, config.ServerConfig, services);
+    const route = Router(services);
+    const extensions = cognitoExtensions(services);
+    return createServer((target) => extensions[target] ?? route(target), logger as never, config.ServerConfig, services);
   }
 
   return {

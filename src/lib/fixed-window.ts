@@ -1,0 +1,22 @@
+/**
+ * Fixed-window arithmetic for counters: time is cut into back-to-back windows of `windowSeconds`,
+ * aligned on the Unix epoch, so every process computes the same window for the same instant
+ * without talking to the others.
+ */
+export interface FixedWindow {
+  /** Epoch seconds at which the window began (inclusive); part of the counter's key. */
+  start: number;
+  /** Epoch seconds at which the window ends (exclusive) and the next one begins. */
+  end: number;
+  /** Whole seconds until the window ends, at least 1: what a Retry-After header should say. */
+  secondsLeft: number;
+}
+
+export function fixedWindow(nowMs: number, windowSeconds: number): FixedWindow {
+  if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) throw new RangeError(`windowSeconds must be a positive integer, not ${windowSeconds}`);
+  if (!Number.isFinite(nowMs) || nowMs < 0) throw new RangeError(`nowMs must be a non-negative epoch time, not ${nowMs}`);
+  const windowMs = windowSeconds * 1000;
+  const startMs = Math.floor(nowMs / windowMs) * windowMs;
+  const endMs = startMs + windowMs;
+  return { start: startMs / 1000, end: endMs / 1000, secondsLeft: Math.max(1, Math.ceil((endMs - nowMs) / 1000)) };
+}
