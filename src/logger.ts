@@ -2,7 +2,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { AppConfig } from './config.js';
 
 /** Query parameters that carry credentials (presigned URLs, OAuth-style callbacks). */
-const SECRET_QUERY_PARAMS = /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|token|code|access_token|refresh_token|id_token)=)[^&#]*/gi;
+const SECRET_QUERY_PARAMS = /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|token|code|access_token|refresh_token|id_token|email|to)=)[^&#]*/gi;
 
 /** Replaces the values of credential-bearing query parameters with [REDACTED]. */
 export function redactUrl(url: string): string {

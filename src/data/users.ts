@@ -13,6 +13,8 @@ export interface Profile {
   quotaBytes: number;
 }
 
+const REVOCATION_TTL_SECONDS = 2 * 24 * 3600;
+
 /** User profiles and token revocation: the user partition `USER#<id>`. */
 export class UsersRepository {
   constructor(
@@ -54,7 +56,11 @@ export class UsersRepository {
    */
   async revokeTokens(userId: string, beforeSeconds: number): Promise<void> {
     await this.dynamo.send(
-      new PutCommand({ TableName: this.table, Item: { ...keys.tokenRevocation(userId), revokedBefore: beforeSeconds } }),
+      new PutCommand({
+        TableName: this.table,
+        // Cognito access tokens live at most a day: after that the record has nothing left to refuse.
+        Item: { ...keys.tokenRevocation(userId), revokedBefore: beforeSeconds, ttl: beforeSeconds + REVOCATION_TTL_SECONDS },
+      }),
     );
   }
 
