@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const header = `Bearer ${token}`;
 
     const users = new UsersRepository(dynamo, resources.table);
-    const verifier = await TokenVerifier.create(config, resources, users);
+    const verifier = await TokenVerifier.create(config, resources, users, { warn: console.warn } as never);
     const jwks = (await (await fetch(`${stack.endpoints.cognito}/${resources.userPoolId}/.well-known/jwks.json`)).json()) as { keys: object[] };
     const publicKey = createPublicKey({ key: jwks.keys[0] as never, format: 'jwk' });
     const [h, p, s] = token.split('.');

@@ -1,4 +1,6 @@
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { FastifyBaseLogger } from 'fastify';
 import type { CognitoAccessTokenPayload } from 'aws-jwt-verify/jwt-model';
 import type { AppConfig, Resources } from '../config.js';
 import type { UsersRepository } from '../data/users.js';
@@ -13,10 +15,25 @@ export interface AuthenticatedUser {
 
 type AccessVerifier = ReturnType<typeof createVerifier>;
 
-function createVerifier(resources: Resources) {
+function createVerifier(resources: Resources, cognitoEndpoint: string | undefined) {
+  // With an endpoint override (the local stack, or a test), the JWKS lives there and not at AWS's
+  // issuer URL, which the tokens still name (aws-jwt-verify checks that issuer).
+  const fetcher = cognitoEndpoint
+    ? {
+        fetch: async (uri: string) => {
+          const local = new URL(new URL(uri).pathname, cognitoEndpoint);
+          const response = await fetch(local, { signal: AbortSignal.timeout(5000) });
+          if (!response.ok) throw new Error(`JWKS ${local}: HTTP ${response.status}`);
+          return response.arrayBuffer();
+        },
+      }
+    : undefined;
   // Only access tokens of our pool and our app client; aws-jwt-verify also checks the issuer,
   // expiry, signature and refuses `alg: none`.
-  return CognitoJwtVerifier.create({ userPoolId: resources.userPoolId, tokenUse: 'access', clientId: resources.userPoolClientId });
+  return CognitoJwtVerifier.create(
+    { userPoolId: resources.userPoolId, tokenUse: 'access', clientId: resources.userPoolClientId },
+    fetcher ? { jwksCache: new SimpleJwksCache({ fetcher }) } : undefined,
+  );
 }
 
 /**
@@ -29,18 +46,11 @@ export class TokenVerifier {
     private readonly users: UsersRepository,
   ) {}
 
-  static async create(config: AppConfig, resources: Resources, users: UsersRepository): Promise<TokenVerifier> {
-    const verifier = createVerifier(resources);
-    const localCognito = config.stack === 'local' ? config.aws.endpoints.cognito : undefined;
-    if (localCognito) {
-      // The local Cognito serves its JWKS over http on its own address; the issuer in its tokens
-      // is AWS's, so the verifier gets the keys handed over instead of fetching them.
-      const response = await fetch(`${localCognito}/${resources.userPoolId}/.well-known/jwks.json`);
-      if (!response.ok) throw new Error(`local Cognito JWKS: HTTP ${response.status}`);
-      verifier.cacheJwks((await response.json()) as Parameters<AccessVerifier['cacheJwks']>[0]);
-    } else {
-      await verifier.hydrate();
-    }
+  static async create(config: AppConfig, resources: Resources, users: UsersRepository, log: FastifyBaseLogger): Promise<TokenVerifier> {
+    const verifier = createVerifier(resources, config.aws.endpoints.cognito);
+    // Loading the keys now keeps the first requests fast; if Cognito cannot be reached yet, the
+    // verifier fetches them on first use instead (and caches them: never once per request).
+    await verifier.hydrate().catch((error: unknown) => log.warn({ err: { name: (error as Error).name } }, 'JWKS not loaded at start-up'));
     return new TokenVerifier(verifier, users);
   }
 

@@ -12,6 +12,19 @@ export const keys = {
     PK: `RATELIMIT#${scope}#${subject}`,
     SK: `WINDOW#${windowStart}`,
   }),
+  /**
+   * A photo. Its id is derived from the user and the content hash (photoIdFor), so the item key is
+   * the dedup guard: a second upload of the same bytes hits the same item, race-free.
+   */
+  photo: (userId: string, photoId: string) => ({ PK: `USER#${userId}`, SK: `PHOTO#${photoId}` }),
+  /** GSI1: a user's ready photos by taken-at (timeline), or trashed photos by trashed-at. */
+  timeline: (userId: string, takenAt: string, photoId: string) => ({ GSI1PK: `TIMELINE#${userId}`, GSI1SK: `${takenAt}#${photoId}` }),
+  trash: (userId: string, trashedAt: string, photoId: string) => ({ GSI1PK: `TRASH#${userId}`, GSI1SK: `${trashedAt}#${photoId}` }),
+  /** GSI2: work for the sweepers, by due time (uploads whose URL expired, trash older than 30 days). */
+  due: (kind: 'UPLOAD' | 'PURGE', dueAt: string, userId: string, photoId: string) => ({
+    GSI2PK: `DUE#${kind}`,
+    GSI2SK: `${dueAt}#${userId}#${photoId}`,
+  }),
   /** A side effect that must happen once (src/jobs/idempotency.ts). */
   idempotency: (key: string) => ({ PK: `IDEMPOTENCY#${key}`, SK: 'IDEMPOTENCY' }),
 } as const;

@@ -25,7 +25,7 @@ export const DEFAULT_QUOTA_BYTES = 10 * 1024 ** 3;
 export default fp(
   async function accounts(app: FastifyInstance) {
     const users = new UsersRepository(app.aws.dynamo, app.resources.table);
-    const tokens = await TokenVerifier.create(app.config, app.resources, users);
+    const tokens = await TokenVerifier.create(app.config, app.resources, users, app.log);
     const service = new AccountsService({
       cognito: app.aws.cognito,
       userPoolId: app.resources.userPoolId,
