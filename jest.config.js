@@ -10,8 +10,8 @@ module.exports = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
   // CommonJS packages that require ESM-only ones (jest cannot load those on Node 20):
-  // @fastify/static -> content-disposition, light-my-request -> cookie.
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie)/)'],
+  // @fastify/static -> content-disposition, light-my-request -> cookie; our photo processing -> thumbhash.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|thumbhash)/)'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],

@@ -176,8 +176,15 @@ function addDngVersion(tiff: Buffer): Buffer {
   const count = u16(ifd);
   const entries = Array.from({ length: count }, (_, i) => tiff.subarray(ifd + 2 + i * 12, ifd + 14 + i * 12));
   const dng = Buffer.alloc(12);
-  if (le) [dng.writeUInt16LE(0xc612, 0), dng.writeUInt16LE(1, 2), dng.writeUInt32LE(4, 4)];
-  else [dng.writeUInt16BE(0xc612, 0), dng.writeUInt16BE(1, 2), dng.writeUInt32BE(4, 4)];
+  if (le) {
+    dng.writeUInt16LE(0xc612, 0); // DNGVersion
+    dng.writeUInt16LE(1, 2); // BYTE
+    dng.writeUInt32LE(4, 4); // count 4, value inline
+  } else {
+    dng.writeUInt16BE(0xc612, 0);
+    dng.writeUInt16BE(1, 2);
+    dng.writeUInt32BE(4, 4);
+  }
   dng.set([1, 4, 0, 0], 8);
   const next = tiff.subarray(ifd + 2 + count * 12, ifd + 6 + count * 12);
   const start = tiff.length + (tiff.length % 2); // IFDs start on a word boundary

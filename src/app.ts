@@ -9,12 +9,17 @@ import { loggerOptions } from './logger.js';
 import awsPlugin from './plugins/app/aws.js';
 import accountsPlugin from './plugins/app/accounts.js';
 import jobsPlugin from './plugins/app/jobs.js';
+import photosPlugin from './plugins/app/photos.js';
 import problems from './plugins/app/problems.js';
+import uploadsPlugin from './plugins/app/uploads.js';
 import rateLimits from './plugins/app/rate-limits.js';
 import devRoutes from './routes/dev/index.js';
 import healthRoutes from './routes/health/index.js';
 import authRoutes from './routes/v1/auth/index.js';
 import meRoutes from './routes/v1/me/index.js';
+import photoRoutes from './routes/v1/photos/index.js';
+import trashRoutes from './routes/v1/trash/index.js';
+import uploadRoutes from './routes/v1/uploads/index.js';
 
 /**
  * A hop count trusts exactly that many proxies in front of us (Fastify's own number option now
@@ -90,12 +95,17 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   });
   registerWelcomeEmail(app);
   await app.register(accountsPlugin);
+  await app.register(photosPlugin);
+  await app.register(uploadsPlugin);
 
   // Routes
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { prefix: '/health' });
   await app.register(authRoutes, { prefix: '/v1/auth' });
   await app.register(meRoutes, { prefix: '/v1/me' });
+  await app.register(photoRoutes, { prefix: '/v1/photos' });
+  await app.register(trashRoutes, { prefix: '/v1/trash' });
+  await app.register(uploadRoutes, { prefix: '/v1/uploads' });
   if (config.devRoutes) await app.register(devRoutes, { prefix: '/_dev' });
 
   return app;

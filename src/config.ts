@@ -57,6 +57,20 @@ export const envSchema = z.object({
   /** A number trusts that many proxies (CloudFront + ALB = 2; `1` is one hop, not `true`); `true` trusts every hop (spoofable). */
   TRUST_PROXY: z.union([z.coerce.number().int().min(1).max(10), bool]).default(false),
 
+  // Photos
+  QUOTA_BYTES_DEFAULT: positiveInt.default(10 * 1024 ** 3),
+  UPLOAD_MAX_BYTES: positiveInt.default(200 * 1024 ** 2),
+  UPLOAD_MAX_BYTES_RAW: positiveInt.max(5 * 1024 ** 3).default(5 * 1024 ** 3),
+  UPLOAD_URL_TTL_SECONDS: positiveInt.min(60).max(3600).default(900),
+  MULTIPART_THRESHOLD_BYTES: positiveInt.min(5 * 1024 ** 2).default(32 * 1024 ** 2),
+  MULTIPART_PART_BYTES: positiveInt.min(5 * 1024 ** 2).default(16 * 1024 ** 2),
+  /** Seconds between runs of the trash purge and the abandoned-upload sweep; 0 turns them off. */
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
+
+  // Secrets
+  /** HMAC key of the listing cursors; the local stack generates one per data folder. */
+  CURSOR_SECRET: z.string().min(32).optional(),
+
   // Consumer pool
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   WORKER_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
@@ -112,6 +126,19 @@ export interface AppConfig {
   http: { bodyLimit: number; trustProxy: boolean | number };
   shutdownTimeoutMs: number;
   workers: { concurrency: number; waitSeconds: number; visibilitySeconds: number };
+  photos: {
+    defaultQuotaBytes: number;
+    /** Largest upload for camera formats (JPEG, PNG, HEIC/HEIF, WebP, AVIF, GIF) and for raw (DNG). */
+    maxBytes: number;
+    maxBytesRaw: number;
+    uploadUrlTtlSeconds: number;
+    multipartThresholdBytes: number;
+    multipartPartBytes: number;
+    /** Seconds between sweeper runs (trash purge, abandoned uploads); 0 = off. */
+    sweepIntervalSeconds: number;
+  };
+  /** HMAC keys. `cursor` is '' until known (local mode: filled by withLocalStack). */
+  secrets: { cursor: string };
   /** Auth route limits (docs/security.md): per client IP (per instance) and per email address (shared, in DynamoDB). */
   rateLimits: { authPerIpPerMinute: number; authPerEmailPer15Minutes: number };
   /** Mounts /_dev routes: only true on the embedded local stack. */
@@ -152,6 +179,7 @@ function linkedResources(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     COGNITO_USER_POOL_ID: str(sstResource(env, 'UserPool')?.id),
     COGNITO_CLIENT_ID: str(sstResource(env, 'UserPoolClient')?.id),
     EVENT_BUS_NAME: str(sstResource(env, 'Bus')?.name),
+    CURSOR_SECRET: str(sstResource(env, 'CursorSecret')?.value),
   };
   const merged: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(linked)) if (value !== undefined) merged[key] = value;
@@ -167,6 +195,7 @@ const REQUIRED_IN_AWS = [
   'COGNITO_USER_POOL_ID',
   'COGNITO_CLIENT_ID',
   'EVENT_BUS_NAME',
+  'CURSOR_SECRET',
 ] as const;
 
 /** Parses the environment; throws a ConfigError naming every bad or missing variable. */
@@ -232,6 +261,16 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       authPerIpPerMinute: env.RATE_LIMIT_AUTH_IP_PER_MINUTE,
       authPerEmailPer15Minutes: env.RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES,
     },
+    photos: {
+      defaultQuotaBytes: env.QUOTA_BYTES_DEFAULT,
+      maxBytes: env.UPLOAD_MAX_BYTES,
+      maxBytesRaw: env.UPLOAD_MAX_BYTES_RAW,
+      uploadUrlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
+      multipartThresholdBytes: env.MULTIPART_THRESHOLD_BYTES,
+      multipartPartBytes: env.MULTIPART_PART_BYTES,
+      sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+    },
+    secrets: { cursor: env.CURSOR_SECRET ?? '' },
     devRoutes: env.STACK === 'local',
   };
 }
@@ -251,6 +290,8 @@ export interface LocalStackInfo {
   endpoints: Required<AwsEndpoints>;
   resources: Resources;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Generated once per data folder (stack.json); CURSOR_SECRET, when set, wins. */
+  cursorSecret: string;
 }
 
 /** Points the config at the local stack's servers and resources. */
@@ -260,5 +301,6 @@ export function withLocalStack(config: AppConfig, stack: LocalStackInfo): AppCon
     region: stack.region,
     aws: { ...config.aws, endpoints: stack.endpoints, credentials: stack.credentials },
     resources: stack.resources,
+    secrets: { ...config.secrets, cursor: config.secrets.cursor || stack.cursorSecret },
   };
 }

@@ -43,6 +43,9 @@ export interface Tokens {
   tokenType: 'Bearer';
 }
 
+/** Work that must happen when an account is deleted, before its Cognito user and profile go. */
+export type AccountDeletionHook = (user: AuthenticatedUser) => Promise<void>;
+
 /** Normalised so that Ada@Example.com and ada@example.com are one account. */
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
@@ -52,6 +55,7 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
  */
 export class AccountsService {
   private readonly now: () => number;
+  private readonly deletionHooks: AccountDeletionHook[] = [];
   constructor(private readonly deps: AccountsDeps) {
     this.now = deps.now ?? Date.now;
   }
@@ -159,9 +163,19 @@ export class AccountsService {
     return this.ensureProfile(found);
   }
 
-  /** Removes the Cognito user and the profile now (photos join when the library lands). */
+  /** Registers work for account deletion (the photo library removes photos and objects this way). */
+  onDeleteAccount(hook: AccountDeletionHook): void {
+    this.deletionHooks.push(hook);
+  }
+
+  /**
+   * Ends every session, runs the deletion hooks (photos, objects), then removes the Cognito user
+   * and the profile. A hook that fails leaves the account in place, so signing in again and
+   * repeating the deletion finishes the job.
+   */
   async deleteAccount(user: AuthenticatedUser): Promise<void> {
     await this.deps.users.revokeTokens(user.userId, this.nowSeconds());
+    for (const hook of this.deletionHooks) await hook(user);
     await this.deps.cognito
       .send(new AdminDeleteUserCommand({ UserPoolId: this.deps.userPoolId, Username: user.username }))
       .catch((error: unknown) => {

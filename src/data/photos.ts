@@ -24,7 +24,10 @@ export interface PhotoRecord {
   uploadId?: string;
   uploadExpiresAt: string;
   uploadedAt: string;
+  /** As the camera recorded it, with its UTC offset when known (what clients display). */
   takenAt?: string;
+  /** The same instant in UTC: the timeline's sort key. */
+  takenAtUtc?: string;
   width?: number;
   height?: number;
   exif?: Record<string, unknown>;
@@ -152,8 +155,11 @@ export class PhotosRepository {
   }
 
   /** Processing done: the photo enters the timeline at its taken-at time (unless it sits in the trash). */
-  async markReady(photo: PhotoRecord, result: Required<Pick<PhotoRecord, 'width' | 'height' | 'takenAt' | 'thumbhash' | 'derivatives'>> & Pick<PhotoRecord, 'exif' | 'location' | 'contentType'>): Promise<boolean> {
-    const index = photo.trashedAt ? {} : keys.timeline(photo.userId, result.takenAt, photo.photoId);
+  async markReady(
+    photo: PhotoRecord,
+    result: Required<Pick<PhotoRecord, 'width' | 'height' | 'takenAt' | 'takenAtUtc' | 'thumbhash' | 'derivatives'>> & Pick<PhotoRecord, 'exif' | 'location' | 'contentType'>,
+  ): Promise<boolean> {
+    const index = photo.trashedAt ? {} : keys.timeline(photo.userId, result.takenAtUtc, photo.photoId);
     const values: Record<string, unknown> = { ':ready': 'ready', ':uploading': 'uploading', ':processing': 'processing' };
     const sets = ['#status = :ready'];
     for (const [name, value] of Object.entries({ ...result, ...index })) {
@@ -162,7 +168,7 @@ export class PhotosRepository {
       values[`:${name}`] = value;
     }
     const names: Record<string, string> = { '#status': 'status' };
-    for (const name of Object.keys({ ...result, ...index })) names[`#${name}`] = name;
+    for (const [name, value] of Object.entries({ ...result, ...index })) if (value !== undefined) names[`#${name}`] = name;
     return this.conditional(
       new UpdateCommand({
         TableName: this.table,
@@ -214,7 +220,7 @@ export class PhotosRepository {
   }
 
   async restore(photo: PhotoRecord): Promise<boolean> {
-    const back = photo.status === 'ready' && photo.takenAt ? keys.timeline(photo.userId, photo.takenAt, photo.photoId) : undefined;
+    const back = photo.status === 'ready' && photo.takenAtUtc ? keys.timeline(photo.userId, photo.takenAtUtc, photo.photoId) : undefined;
     return this.conditional(
       new UpdateCommand({
         TableName: this.table,

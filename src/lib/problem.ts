@@ -23,6 +23,7 @@ export const problemTypes = {
   notFound: { slug: 'not-found', title: 'Not found', status: 404 },
   methodNotAllowed: { slug: 'method-not-allowed', title: 'Method not allowed', status: 405 },
   conflict: { slug: 'conflict', title: 'Conflict', status: 409 },
+  quotaExceeded: { slug: 'quota-exceeded', title: 'Storage quota exceeded', status: 409 },
   payloadTooLarge: { slug: 'payload-too-large', title: 'The request body is too large', status: 413 },
   unsupportedMediaType: { slug: 'unsupported-media-type', title: 'Unsupported media type', status: 415 },
   tooManyRequests: { slug: 'too-many-requests', title: 'Too many requests', status: 429 },

@@ -13,8 +13,8 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stack = await startLocalStack({ dataDir: arg('--data-dir') ?? '.data', reset: process.argv.includes('--reset') });
 
-  const { region, endpoints, resources, credentials, startupMs } = stack;
-  process.stdout.write(`${JSON.stringify({ region, endpoints, resources, credentials, startupMs })}\n`);
+  const { region, endpoints, resources, credentials, cursorSecret, startupMs } = stack;
+  process.stdout.write(`${JSON.stringify({ region, endpoints, resources, credentials, cursorSecret, startupMs })}\n`);
 
   let stopping = false;
   const stop = async () => {

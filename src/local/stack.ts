@@ -30,6 +30,8 @@ export interface LocalStack {
   endpoints: Required<AwsEndpoints>;
   resources: Resources;
   credentials: typeof LOCAL_CREDENTIALS;
+  /** HMAC key of the listing cursors, kept in stack.json: cursors survive restarts. */
+  cursorSecret: string;
   services: Record<LocalService['name'], LocalService>;
   /** Wall-clock milliseconds from call to ready. */
   startupMs: number;
@@ -40,6 +42,8 @@ export interface LocalStack {
 interface StackIdentity {
   userPoolId: string;
   userPoolClientId?: string;
+  /** Hex of 32 random bytes; added to older stack.json files on the next start. */
+  cursorSecret?: string;
 }
 
 const NAMES = {
@@ -52,14 +56,16 @@ const NAMES = {
   cognitoSender: 'no-reply@verificationemail.com',
 } as const;
 
-async function readIdentity(file: string, region: string): Promise<StackIdentity> {
+async function readIdentity(file: string, region: string): Promise<StackIdentity & { cursorSecret: string }> {
+  let identity: StackIdentity;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as StackIdentity;
+    identity = JSON.parse(await fs.readFile(file, 'utf8')) as StackIdentity;
   } catch {
     // Real pool ids are <region>_<9 alphanumerics>; aws-jwt-verify checks the shape.
     const suffix = randomBytes(12).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 9).padEnd(9, 'x');
-    return { userPoolId: `${region}_${suffix}` };
+    identity = { userPoolId: `${region}_${suffix}` };
   }
+  return { ...identity, cursorSecret: identity.cursorSecret ?? randomBytes(32).toString('hex') };
 }
 
 const COGNITO_SUBJECTS: Record<string, string> = {
@@ -186,6 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         eventBusName: NAMES.eventBus,
       },
       credentials: { ...LOCAL_CREDENTIALS },
+      cursorSecret: identity.cursorSecret,
       services,
       startupMs: Date.now() - started,
       stop,

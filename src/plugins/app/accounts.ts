@@ -18,9 +18,6 @@ declare module 'fastify' {
   }
 }
 
-/** Ten GiB until the library issue makes quotas configurable per user. */
-export const DEFAULT_QUOTA_BYTES = 10 * 1024 ** 3;
-
 /** Accounts: the users repository, token verification (JWKS loaded here, once) and the service. */
 export default fp(
   async function accounts(app: FastifyInstance) {
@@ -32,7 +29,7 @@ export default fp(
       clientId: app.resources.userPoolClientId,
       users,
       tokens,
-      defaultQuotaBytes: DEFAULT_QUOTA_BYTES,
+      defaultQuotaBytes: app.config.photos.defaultQuotaBytes,
       log: app.log.child({ component: 'accounts' }),
       onConfirmed: async (user) => {
         // A deterministic job id: confirming twice or retrying enqueues the same job, sent once.

@@ -11,6 +11,7 @@ import { cognitoHealthCheck, createCognitoClient } from '../../aws/cognito.js';
 import { createDynamoClient, dynamoHealthCheck } from '../../aws/dynamodb.js';
 import { createEventBridgeClient, eventBridgeHealthCheck } from '../../aws/eventbridge.js';
 import { createS3Client, s3HealthCheck } from '../../aws/s3.js';
+import { createPresigner, type S3Presigner } from '../../aws/s3-presigner.js';
 import { createSesClient, sesHealthCheck } from '../../aws/ses.js';
 import { createSqsClient, sqsHealthCheck } from '../../aws/sqs.js';
 import type { AppConfig, Resources } from '../../config.js';
@@ -29,6 +30,8 @@ declare module 'fastify' {
     config: AppConfig;
     resources: Resources;
     aws: AwsClients;
+    /** Narrow presigned URLs for the photo bucket (our own SigV4: ~20x cheaper than the SDK's). */
+    presigner: S3Presigner;
     healthChecks: HealthCheck[];
   }
 }
@@ -48,6 +51,15 @@ export default fp(
     app.decorate('config', config);
     app.decorate('resources', resources);
     app.decorate('aws', clients);
+    app.decorate(
+      'presigner',
+      createPresigner({
+        endpoint: config.aws.endpoints.s3,
+        region: config.region,
+        bucket: resources.bucket,
+        credentials: () => clients.s3.config.credentials(),
+      }),
+    );
     app.decorate('healthChecks', [
       s3HealthCheck(clients.s3, resources.bucket),
       dynamoHealthCheck(clients.dynamo, resources.table),

@@ -1,0 +1,258 @@
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { FastifyBaseLogger } from 'fastify';
+import { keys } from '../data/keys.js';
+import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
+import { HttpProblem } from '../lib/problem.js';
+import type { PhotoJson, PhotoPageJson } from '../schemas/photos.js';
+import { CursorCodec, type CursorKey } from './cursor.js';
+import { photoKeys } from './photo-id.js';
+import { urlWindowStart, type PhotoUrlSigner } from './url-signer.js';
+
+export const TRASH_DAYS = 30;
+const DAY_MS = 24 * 3600 * 1000;
+/** DeleteObjects takes at most 1000 keys. */
+const DELETE_BATCH = 1000;
+const PURGE_PAGE = 100;
+
+export interface LibraryDeps {
+  photos: PhotosRepository;
+  s3: S3Client;
+  bucket: string;
+  signer: PhotoUrlSigner;
+  /** HMAC key of the listing cursors (at least 32 characters). */
+  cursorSecret: string;
+  now?: () => Date;
+  log?: FastifyBaseLogger;
+}
+
+type Listing = 'timeline' | 'trash';
+
+const notFound = () => new HttpProblem('notFound', 'No such photo');
+const badCursor = () =>
+  new HttpProblem('validation', 'querystring.cursor: is not a cursor this listing issued to you', {
+    errors: [{ path: 'querystring.cursor', message: 'is not a cursor this listing issued to you' }],
+  });
+
+/** Every object a photo may have: its original and its derivatives (recorded or at their usual keys). */
+export function photoObjectKeys(photo: PhotoRecord): string[] {
+  return [
+    ...new Set([
+      photo.s3Key,
+      ...(photo.derivatives ? [photo.derivatives.thumbnail, photo.derivatives.preview] : []),
+      photoKeys.thumbnail(photo.userId, photo.photoId),
+      photoKeys.preview(photo.userId, photo.photoId),
+    ]),
+  ];
+}
+
+/**
+ * The library: timeline, single photos, trash (30 days, then purged), emptying the trash, and
+ * removing everything of a user (account deletion). Listings are keyset-paginated on GSI1 with
+ * HMAC-signed cursors bound to the user and the listing.
+ */
+export class LibraryService {
+  private readonly now: () => Date;
+  private readonly cursors: CursorCodec;
+
+  constructor(private readonly deps: LibraryDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.cursors = new CursorCodec(deps.cursorSecret);
+  }
+
+  /** Ready photos outside the trash, newest taken first. */
+  async timeline(userId: string, limit: number, cursor?: string): Promise<PhotoPageJson> {
+    return this.list('timeline', userId, limit, cursor);
+  }
+
+  /** Trashed photos, newest trashed first. */
+  async trashList(userId: string, limit: number, cursor?: string): Promise<PhotoPageJson> {
+    return this.list('trash', userId, limit, cursor);
+  }
+
+  /** Any photo of the user (another user's or an unknown id: 404). */
+  async get(userId: string, photoId: string): Promise<PhotoJson> {
+    const photo = await this.deps.photos.get(userId, photoId);
+    if (!photo) throw notFound();
+    return this.toJson(photo);
+  }
+
+  /**
+   * Moves a photo to the trash (purged after 30 days). Idempotent. A photo still uploading is
+   * cancelled instead (record, object and reserved bytes go now); a rejected one is left to expire.
+   */
+  async trash(userId: string, photoId: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const photo = await this.deps.photos.get(userId, photoId);
+      if (!photo) throw notFound();
+      if (photo.trashedAt || photo.status === 'rejected') return;
+      if (photo.status === 'uploading') {
+        if (await this.discardUpload(photo)) return;
+        continue;
+      }
+      const now = this.now();
+      if (await this.deps.photos.trash(photo, now.toISOString(), new Date(now.getTime() + TRASH_DAYS * DAY_MS).toISOString())) return;
+    }
+    throw new HttpProblem('conflict', 'The photo changed while it was being deleted; try again');
+  }
+
+  /** Takes a photo out of the trash; a photo not in the trash is returned as it is. */
+  async restore(userId: string, photoId: string): Promise<PhotoJson> {
+    const photo = await this.deps.photos.get(userId, photoId);
+    if (!photo) throw notFound();
+    if (!photo.trashedAt) return this.toJson(photo);
+    await this.deps.photos.restore(photo);
+    const fresh = await this.deps.photos.get(userId, photoId);
+    if (!fresh) throw notFound();
+    return this.toJson(fresh);
+  }
+
+  /** Purges every trashed photo of the user now: records, bytes in usage, objects. */
+  async emptyTrash(userId: string): Promise<{ purged: number }> {
+    let purged = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.photos.listTrash(userId, PURGE_PAGE, startKey);
+      for (const photo of page.photos) if (await this.purgeTrashed(photo)) purged++;
+      startKey = page.lastKey;
+    } while (startKey);
+    return { purged };
+  }
+
+  /**
+   * Deletes one trashed photo: the record first (conditional: a photo restored meanwhile stays,
+   * and of several instances only one wins), then its objects. False when the record was not
+   * (or no longer) in the trash.
+   */
+  async purgeTrashed(photo: PhotoRecord): Promise<boolean> {
+    if (!(await this.deps.photos.remove(photo, 'trashed'))) return false;
+    await this.deleteKeys(photoObjectKeys(photo));
+    return true;
+  }
+
+  /**
+   * Drops a photo whose upload never completed: the record (conditional on `uploading`, so a
+   * completion that got there first wins) with its reserved bytes, then the multipart upload and
+   * the object, if any.
+   */
+  async discardUpload(photo: PhotoRecord): Promise<boolean> {
+    if (!(await this.deps.photos.remove(photo, 'uploading'))) return false;
+    if (photo.uploadId) await this.abortMultipart(photo.s3Key, photo.uploadId);
+    await this.deleteKeys([photo.s3Key]);
+    return true;
+  }
+
+  /** Account deletion: every photo record (releasing its bytes), then every object under `users/<id>/`. */
+  async deleteEverything(userId: string): Promise<{ photos: number; objects: number }> {
+    let photos = 0;
+    for await (const page of this.deps.photos.allOfUser(userId)) {
+      for (const photo of page) {
+        if (await this.deps.photos.remove(photo, 'any')) photos++;
+        if (photo.uploadId && photo.status === 'uploading') await this.abortMultipart(photo.s3Key, photo.uploadId);
+      }
+    }
+    let objects = 0;
+    let token: string | undefined;
+    do {
+      const listed = await this.deps.s3.send(
+        new ListObjectsV2Command({ Bucket: this.deps.bucket, Prefix: photoKeys.userPrefix(userId), ContinuationToken: token }),
+      );
+      const found = (listed.Contents ?? []).map((o) => o.Key).filter((k): k is string => typeof k === 'string');
+      await this.deleteKeys(found);
+      objects += found.length;
+      token = listed.IsTruncated ? listed.NextContinuationToken : undefined;
+    } while (token);
+    return { photos, objects };
+  }
+
+  /** The contract's Photo, with URLs signed for the current 10-minute window. */
+  async toJson(photo: PhotoRecord): Promise<PhotoJson> {
+    const window = urlWindowStart(this.now());
+    const sign = async (key: string) => this.deps.signer.signGet(key, window);
+    const [original, thumbnail, preview] = await Promise.all([
+      sign(photo.s3Key),
+      photo.derivatives ? sign(photo.derivatives.thumbnail) : undefined,
+      photo.derivatives ? sign(photo.derivatives.preview) : undefined,
+    ]);
+    return {
+      id: photo.photoId,
+      status: photo.status,
+      filename: photo.filename,
+      contentType: photo.contentType,
+      size: photo.size,
+      sha256: photo.sha256,
+      ...(photo.width !== undefined ? { width: photo.width } : {}),
+      ...(photo.height !== undefined ? { height: photo.height } : {}),
+      takenAt: photo.takenAt ?? photo.uploadedAt,
+      uploadedAt: photo.uploadedAt,
+      ...(photo.exif !== undefined ? { exif: photo.exif } : {}),
+      ...(photo.location !== undefined ? { location: photo.location } : {}),
+      ...(photo.thumbhash !== undefined ? { thumbhash: photo.thumbhash } : {}),
+      ...(photo.trashedAt !== undefined ? { trashedAt: photo.trashedAt } : {}),
+      urls: { ...(thumbnail ? { thumbnail } : {}), ...(preview ? { preview } : {}), original },
+    };
+  }
+
+  private async list(listing: Listing, userId: string, limit: number, cursor: string | undefined): Promise<PhotoPageJson> {
+    const startKey = cursor === undefined ? undefined : this.startKey(listing, userId, cursor);
+    // One more than asked: when it comes back there is a next page, and the last page has no cursor.
+    const query = listing === 'timeline' ? this.deps.photos.listTimeline.bind(this.deps.photos) : this.deps.photos.listTrash.bind(this.deps.photos);
+    const { photos, lastKey } = await query(userId, limit + 1, startKey);
+    const items = photos.slice(0, limit);
+    const more = photos.length > limit || (lastKey !== undefined && items.length > 0);
+    const last = items.at(-1);
+    const nextCursor = more && last ? this.cursors.encode(listing, userId, this.keyOf(listing, last)) : null;
+    return { items: await Promise.all(items.map((p) => this.toJson(p))), nextCursor };
+  }
+
+  /** The item's key in the listing's index: what DynamoDB's LastEvaluatedKey would be. */
+  private keyOf(listing: Listing, photo: PhotoRecord): CursorKey {
+    const index =
+      listing === 'timeline'
+        ? keys.timeline(photo.userId, photo.takenAtUtc ?? photo.takenAt ?? photo.uploadedAt, photo.photoId)
+        : keys.trash(photo.userId, photo.trashedAt ?? '', photo.photoId);
+    return { ...keys.photo(photo.userId, photo.photoId), ...index };
+  }
+
+  private startKey(listing: Listing, userId: string, cursor: string): CursorKey {
+    const key = this.cursors.decode(listing, userId, cursor);
+    if (!key) throw badCursor();
+    // The MAC binds user and listing already; the shape check keeps a leaked secret from opening other partitions.
+    const partition = listing === 'timeline' ? keys.timeline(userId, '', '').GSI1PK : keys.trash(userId, '', '').GSI1PK;
+    const names = Object.keys(key).sort().join(',');
+    if (
+      names !== 'GSI1PK,GSI1SK,PK,SK' ||
+      key.PK !== keys.profile(userId).PK ||
+      !key.SK!.startsWith('PHOTO#') ||
+      key.GSI1PK !== partition
+    ) {
+      throw badCursor();
+    }
+    return key;
+  }
+
+  private async deleteKeys(objectKeys: string[]): Promise<void> {
+    for (let i = 0; i < objectKeys.length; i += DELETE_BATCH) {
+      const batch = objectKeys.slice(i, i + DELETE_BATCH);
+      const result = await this.deps.s3.send(
+        new DeleteObjectsCommand({ Bucket: this.deps.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) throw new Error(`S3 DeleteObjects failed for ${failed.length} key(s): ${failed[0]!.Code ?? 'unknown'}`);
+    }
+  }
+
+  /** Best effort: the bucket's lifecycle rule aborts incomplete multipart uploads after a day anyway. */
+  private async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.deps.s3.send(new AbortMultipartUploadCommand({ Bucket: this.deps.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name !== 'NoSuchUpload') this.deps.log?.warn({ err: { name }, key }, 'aborting a multipart upload failed');
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { accepted } from '../../../schemas/auth.js';
+import { listQuery, photoPage } from '../../../schemas/photos.js';
+import { problemResponses } from '../../../schemas/problem.js';
+
+/** /v1/trash: trashed photos, newest trashed first; emptying it purges them now. */
+const trash: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('preHandler', app.authenticate);
+  const common = { tags: ['library'], security: [{ bearerAuth: [] }] };
+
+  app.get(
+    '/',
+    { schema: { ...common, summary: 'Photos in the trash, newest trashed first', querystring: listQuery, response: { 200: photoPage, ...problemResponses(400, 401) } } },
+    async (request) => app.photos.library.trashList(request.user.userId, request.query.limit, request.query.cursor),
+  );
+
+  app.delete(
+    '/',
+    { schema: { ...common, summary: 'Empty the trash: its photos are deleted for good', response: { 202: accepted, ...problemResponses(401) } } },
+    async (request, reply) => {
+      await app.photos.library.emptyTrash(request.user.userId);
+      return reply.status(202).send({ status: 'accepted' as const });
+    },
+  );
+};
+
+export default trash;

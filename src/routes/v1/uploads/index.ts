@@ -1,0 +1,37 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { problemResponses } from '../../../schemas/problem.js';
+import { completeBody, completeResponse, uploadsBody, uploadsResponse } from '../../../schemas/uploads.js';
+
+/** /v1/uploads: photos go straight from the phone to S3; these two calls bracket that. */
+const uploads: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('preHandler', app.authenticate);
+  const common = { tags: ['uploads'], security: [{ bearerAuth: [] }] };
+
+  app.post(
+    '/',
+    {
+      schema: {
+        ...common,
+        summary: 'Reserve up to 50 photos and get narrow presigned upload URLs (or learn they are duplicates)',
+        body: uploadsBody,
+        response: { 200: uploadsResponse, ...problemResponses(400, 401, 409) },
+      },
+    },
+    async (request) => ({ items: await app.uploads.requestUploads(request.user.userId, request.body.items) }),
+  );
+
+  app.post(
+    '/complete',
+    {
+      schema: {
+        ...common,
+        summary: 'Tell the service the bytes are in S3: checks each object and queues its processing',
+        body: completeBody,
+        response: { 200: completeResponse, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => ({ items: await app.uploads.complete(request.user.userId, request.body.items) }),
+  );
+};
+
+export default uploads;

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/** Camera formats share one size limit; raw files (DNG) have their own. */
+export const UPLOAD_TYPES = {
+  'image/jpeg': 'camera',
+  'image/png': 'camera',
+  'image/heic': 'camera',
+  'image/heif': 'camera',
+  'image/webp': 'camera',
+  'image/avif': 'camera',
+  'image/gif': 'camera',
+  'image/x-adobe-dng': 'raw',
+} as const;
+export type UploadType = keyof typeof UPLOAD_TYPES;
+
+const sha256 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 SHA-256 of the file (44 characters)')
+  .describe("Base64 of the file's SHA-256");
+
+export const uploadItem = z.object({
+  clientRef: z.string().min(1).max(128).describe("The client's own id for this item, echoed back"),
+  filename: z.string().trim().min(1).max(255),
+  contentType: z.enum(Object.keys(UPLOAD_TYPES) as [UploadType, ...UploadType[]]),
+  size: z.number().int().positive(),
+  sha256,
+});
+
+export const uploadsBody = z.object({ items: z.array(uploadItem).min(1).max(50) });
+
+const singleUpload = z.object({
+  method: z.literal('PUT'),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: z.string(),
+});
+const multipartUpload = z.object({
+  multipart: z.object({
+    uploadId: z.string(),
+    partSize: z.number().int(),
+    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
+  }),
+  expiresAt: z.string(),
+});
+
+export const uploadsResponse = z.object({
+  items: z.array(
+    z.object({
+      clientRef: z.string(),
+      status: z.enum(['upload', 'duplicate']),
+      photoId: z.string(),
+      upload: z.union([singleUpload, multipartUpload]).optional(),
+    }),
+  ),
+});
+
+export const completeBody = z.object({
+  items: z
+    .array(
+      z.object({
+        photoId: z.string().min(1).max(64),
+        parts: z.array(z.object({ partNumber: z.number().int().min(1).max(10000), etag: z.string().min(1).max(128) })).max(10000).optional(),
+      }),
+    )
+    .min(1)
+    .max(50),
+});
+
+export const completeResponse = z.object({
+  items: z.array(
+    z.object({
+      photoId: z.string(),
+      status: z.enum(['processing', 'ready', 'missing', 'rejected']),
+      error: z.string().optional(),
+    }),
+  ),
+});
+
+export type UploadItem = z.infer<typeof uploadItem>;
+export type CompleteItem = z.infer<typeof completeBody>['items'][number];
