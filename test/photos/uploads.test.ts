@@ -178,3 +178,41 @@ describe('uploads: presigned batch uploads straight to S3, then complete', () =>
     }
   });
 });
+
+describe('large files: multipart uploads with presigned part URLs', () => {
+  it('an 11 MiB photo goes up in 3 parts, completes with their ETags and is processed', async () => {
+    const MiB = 1024 * 1024;
+    const server = await startAccountsApp({ MULTIPART_THRESHOLD_BYTES: String(5 * MiB), MULTIPART_PART_BYTES: String(5 * MiB), SWEEP_INTERVAL_SECONDS: '0' });
+    try {
+      const api = client(server.url);
+      const user = await registeredUser(api, 'multipart');
+      // Noise does not compress: a 2000x1850 RGB PNG is about 11 MiB.
+      const noise = Buffer.alloc(2000 * 1850 * 3);
+      for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+      const sharp = (await import('sharp')).default;
+      const bytes = await sharp(noise, { raw: { width: 2000, height: 1850, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+      expect(bytes.length).toBeGreaterThan(10 * MiB);
+
+      const [answer] = (await api.post<{ items: UploadAnswer[] }>('/v1/uploads', { items: [item('big', bytes, 'image/png', 'big.png')] }, user.accessToken)).body.items;
+      const multipart = answer!.upload!.multipart!;
+      expect(multipart.parts).toHaveLength(3);
+      const parts = await Promise.all(
+        multipart.parts.map(async (part) => {
+          const body = bytes.subarray((part.partNumber - 1) * multipart.partSize, part.partNumber * multipart.partSize);
+          const response = await fetch(part.url, { method: 'PUT', body });
+          expect(response.status).toBe(200);
+          return { partNumber: part.partNumber, etag: response.headers.get('etag')! };
+        }),
+      );
+      const completed = await api.post<{ items: { status: string }[] }>('/v1/uploads/complete', { items: [{ photoId: answer!.photoId, parts }] }, user.accessToken);
+      expect(completed.body.items[0]!.status).toBe('processing');
+      const final = await settled(api, user.accessToken, [answer!.photoId], 60_000);
+      expect(final[answer!.photoId]).toMatchObject({ status: 'ready', width: 2000, height: 1850, size: bytes.length });
+      // Completing again is harmless.
+      const again = await api.post<{ items: { status: string }[] }>('/v1/uploads/complete', { items: [{ photoId: answer!.photoId, parts }] }, user.accessToken);
+      expect(again.body.items[0]!.status).toBe('ready');
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});
