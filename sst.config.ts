@@ -5,7 +5,7 @@
  *
  * The API reads every linked resource from SST_RESOURCE_<Name> variables (src/config.ts,
  * `linkedResources`), so the component names below are part of the contract:
- * Photos, Table, Jobs, JobsDlq, Email, UserPool, UserPoolClient, Bus.
+ * Photos, Table, Jobs, JobsDlq, Email, UserPool, UserPoolClient, Bus, CursorSecret.
  *
  * SST forbids top-level imports in this file: shared modules are imported dynamically
  * inside run(), which SST's esbuild step bundles like any other relative import.
@@ -129,6 +129,9 @@ export default $config({
 
     const bus = new sst.aws.Bus("Bus");
 
+    // HMAC key of the listing cursors (at least 32 characters): `npx sst secret set CursorSecret <value>`.
+    const cursorSecret = new sst.Secret("CursorSecret");
+
     // ---------------------------------------------------------------- compute
     const vpc = new sst.aws.Vpc("Vpc");
     const cluster = new sst.aws.Cluster("Cluster", { vpc });
@@ -151,7 +154,7 @@ export default $config({
         // CloudFront and the ALB: exactly two proxies add X-Forwarded-For entries we can trust.
         TRUST_PROXY: "2",
       },
-      link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus],
+      link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus, cursorSecret],
       // Readiness probes SES with GetAccount, an account-level call the Email link does not grant.
       permissions: [{ actions: ["ses:GetAccount"], resources: ["*"] }],
       loadBalancer: {

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       SST_RESOURCE_UserPool: JSON.stringify({ id: 'us-east-1_Abc123xyz' }),
       SST_RESOURCE_UserPoolClient: JSON.stringify({ id: 'client1' }),
       SST_RESOURCE_Bus: JSON.stringify({ name: 'bus-1' }),
+      SST_RESOURCE_CursorSecret: JSON.stringify({ value: 'c'.repeat(40) }),
       DYNAMODB_TABLE: 'override-table',
     });
     expect(config.resources).toEqual({
@@ -50,5 +51,26 @@ describe('loadConfig', () => {
       eventBusName: 'bus-1',
     });
     expect(config.devRoutes).toBe(false);
+    expect(config.secrets.cursor).toBe('c'.repeat(40));
+  });
+
+  it('needs CURSOR_SECRET (32+ characters) with STACK=aws; local mode takes the stack\'s', () => {
+    const aws = {
+      STACK: 'aws',
+      S3_BUCKET: 'photos-bucket',
+      DYNAMODB_TABLE: 'table-1',
+      SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/jobs',
+      SQS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+      SES_FROM_ADDRESS: 'noreply@example.com',
+      COGNITO_USER_POOL_ID: 'us-east-1_Abc123xyz',
+      COGNITO_CLIENT_ID: 'client1',
+      EVENT_BUS_NAME: 'bus-1',
+    };
+    expect(() => loadConfig(aws)).toThrow(/CURSOR_SECRET: required when STACK=aws/);
+    expect(() => loadConfig({ ...aws, CURSOR_SECRET: 'too-short' })).toThrow(/CURSOR_SECRET/);
+    expect(loadConfig({ ...aws, CURSOR_SECRET: 's'.repeat(32) }).secrets.cursor).toBe('s'.repeat(32));
+    expect(loadConfig({}).secrets.cursor).toBe('');
+    expect(loadConfig({}).photos.sweepIntervalSeconds).toBe(60);
+    expect(loadConfig({ SWEEP_INTERVAL_SECONDS: '0' }).photos.sweepIntervalSeconds).toBe(0);
   });
 });

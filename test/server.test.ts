@@ -37,6 +37,7 @@ function awsEnv(): Record<string, string> {
     COGNITO_USER_POOL_ID: stack.resources.userPoolId,
     COGNITO_CLIENT_ID: stack.resources.userPoolClientId,
     EVENT_BUS_NAME: stack.resources.eventBusName,
+    CURSOR_SECRET: 'server-test-cursor-secret-0123456789abcdef',
     AWS_ENDPOINT_URL_S3: stack.endpoints.s3,
     AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: stack.endpoints.sqs,
@@ -68,6 +69,7 @@ describe('the server process', () => {
     expect(output).toContain('PORT');
     expect(output).toContain('COGNITO_USER_POOL_ID');
     expect(output).toContain('S3_BUCKET: required when STACK=aws');
+    expect(output).not.toContain('CURSOR_SECRET');
   }, 30_000);
 
   it('on SIGTERM finishes the request in flight, refuses new ones, and exits 0', async () => {

@@ -173,8 +173,10 @@ export class PhotosRepository {
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(photo.userId, photo.photoId),
-        UpdateExpression: `SET ${sets.join(', ')} REMOVE GSI2PK, GSI2SK`,
-        ConditionExpression: '#status IN (:uploading, :processing)',
+        // A trashed photo keeps its trash and purge keys; otherwise the upload-due key goes. The
+        // condition pins the trash state this decision was made on (false: re-read and retry).
+        UpdateExpression: `SET ${sets.join(', ')}${photo.trashedAt ? '' : ' REMOVE GSI2PK, GSI2SK'}`,
+        ConditionExpression: `#status IN (:uploading, :processing) AND ${photo.trashedAt ? 'attribute_exists' : 'attribute_not_exists'}(trashedAt)`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),

@@ -202,10 +202,13 @@ export class LibraryService {
     // One more than asked: when it comes back there is a next page, and the last page has no cursor.
     const query = listing === 'timeline' ? this.deps.photos.listTimeline.bind(this.deps.photos) : this.deps.photos.listTrash.bind(this.deps.photos);
     const { photos, lastKey } = await query(userId, limit + 1, startKey);
-    const items = photos.slice(0, limit);
-    const more = photos.length > limit || (lastKey !== undefined && items.length > 0);
-    const last = items.at(-1);
+    const page = photos.slice(0, limit);
+    const more = photos.length > limit || (lastKey !== undefined && page.length > 0);
+    const last = page.at(-1);
     const nextCursor = more && last ? this.cursors.encode(listing, userId, this.keyOf(listing, last)) : null;
+    // The index should hold only what belongs (ready and untrashed / trashed); a record caught
+    // mid-race in the wrong one is left out rather than shown twice. The cursor still follows the index.
+    const items = page.filter((p) => (listing === 'timeline' ? p.status === 'ready' && !p.trashedAt : p.trashedAt !== undefined));
     return { items: await Promise.all(items.map((p) => this.toJson(p))), nextCursor };
   }
 

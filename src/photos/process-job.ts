@@ -51,7 +51,7 @@ export function registerPhotoProcessing(app: FastifyInstance): void {
         // Without EXIF time the upload time stands in; a camera time without offset is read as UTC.
         const takenAt = result.takenAt?.value ?? photo.uploadedAt;
         const takenAtUtc = new Date(result.takenAt && result.takenAt.isLocalTime ? `${result.takenAt.value}Z` : takenAt);
-        await repository.markReady(photo, {
+        const ready = {
           width: result.width,
           height: result.height,
           takenAt,
@@ -61,7 +61,13 @@ export function registerPhotoProcessing(app: FastifyInstance): void {
           exif: result.exif as unknown as Record<string, unknown>,
           location: result.location ?? undefined,
           contentType: result.contentType,
-        });
+        };
+        // The user may trash (or restore) the photo meanwhile: decide on a fresh read when that happens.
+        let current: typeof photo | undefined = photo;
+        for (let attempt = 0; current && !(await repository.markReady(current, ready)) && attempt < 3; attempt++) {
+          current = await repository.get(userId, photoId);
+          if (!current || (current.status !== 'uploading' && current.status !== 'processing')) break;
+        }
         await runOnce(app.aws.dynamo, app.resources.table, `photo-uploaded:${photoId}`, () =>
           publishEvents(app.aws.events, app.resources.eventBusName, [
             { type: 'PhotoUploaded', detail: { userId, photoId, contentType: result.contentType, size: photo.size } },

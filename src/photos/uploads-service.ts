@@ -209,7 +209,16 @@ export class UploadsService {
     const parts = await Promise.all(
       Array.from({ length: count }, async (_, i) => ({
         partNumber: i + 1,
-        url: (await this.deps.presigner.presignUploadPart({ key, uploadId, partNumber: i + 1, expiresInSeconds })).url,
+        // Each part's size is signed: S3 refuses a part of any other size.
+        url: (
+          await this.deps.presigner.presignUploadPart({
+            key,
+            uploadId,
+            partNumber: i + 1,
+            contentLength: i < count - 1 ? partSize : item.size - partSize * (count - 1),
+            expiresInSeconds,
+          })
+        ).url,
       })),
     );
     return { multipart: { uploadId, partSize, parts }, expiresAt: expiresAt.toISOString() };

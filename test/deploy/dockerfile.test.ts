@@ -382,6 +382,7 @@ describeReplay('Dockerfile replay in a clean temp folder', () => {
         COGNITO_USER_POOL_ID: 'us-east-1_AbC123',
         COGNITO_CLIENT_ID: 'replayclientid',
         EVENT_BUS_NAME: 'auroravault-replay',
+        CURSOR_SECRET: 'replay-cursor-secret-0123456789abcdef',
         AWS_ENDPOINT_URL_S3: closed,
         AWS_ENDPOINT_URL_DYNAMODB: closed,
         AWS_ENDPOINT_URL_SQS: closed,

@@ -119,6 +119,8 @@ beforeAll(async () => {
     ...process.env,
     AURORA_DOMAIN: 'photos.test.example',
     AURORA_ALARM_EMAIL: 'ops@photos.test.example',
+    // What `sst secret set CursorSecret ...` provides on a real deploy.
+    SST_SECRET_CursorSecret: 'mock-cursor-secret-of-at-least-32-chars',
     SST_MOCK_TIMEOUT_MS: '120000',
   };
   const [typecheck, mocked] = await Promise.all([
@@ -263,13 +265,14 @@ describe('sst.config.ts under Pulumi mocks', () => {
 
     it('links every resource, and src/config.ts reads them all from the task environment', () => {
       const env = containerEnv();
-      for (const name of ['Photos', 'Table', 'Jobs', 'JobsDlq', 'Email', 'UserPool', 'UserPoolClient', 'Bus']) {
+      for (const name of ['Photos', 'Table', 'Jobs', 'JobsDlq', 'Email', 'UserPool', 'UserPoolClient', 'Bus', 'CursorSecret']) {
         expect(env).toHaveProperty(`SST_RESOURCE_${name}`);
       }
       const config = loadConfig({ ...env, AWS_REGION: 'us-east-1' });
       expect(config.stack).toBe('aws');
       expect(config.port).toBe(3000);
       expect(config.http.trustProxy).toBe(2);
+      expect(config.secrets.cursor).toBe('mock-cursor-secret-of-at-least-32-chars');
       expect(config.resources).toEqual({
         bucket: one('aws:s3/bucket:Bucket', 'PhotosBucket').inputs.bucket,
         table: one('aws:dynamodb/table:Table', 'TableTable').inputs.name,

@@ -227,6 +227,16 @@ describe('trash', () => {
     await expectUsageMatches(bob);
   });
 
+  it('deleting a photo still uploading cancels it: record, object and reserved bytes go', async () => {
+    const uploading = await seedPhoto(app(), bob.userId, { status: 'uploading' });
+    const before = await expectUsageMatches(bob);
+    expect((await api.delete(`/v1/photos/${uploading.photoId}`, bob.accessToken)).status).toBe(204);
+    expect(await app().photos.repository.get(bob.userId, uploading.photoId)).toBeUndefined();
+    expect(await objectExists(app(), uploading.s3Key)).toBe(false);
+    expect(await expectUsageMatches(bob)).toEqual({ ...before, photos: before.photos - 1, bytes: before.bytes - uploading.size });
+    expect((await api.delete(`/v1/photos/${uploading.photoId}`, bob.accessToken)).status).toBe(404);
+  });
+
   it('DELETE /v1/trash purges: records, objects and usage go; the rest stays', async () => {
     const keep = await seedPhoto(app(), ada.userId);
     const doomed = [await seedPhoto(app(), ada.userId), await seedPhoto(app(), ada.userId, { status: 'processing' })];
@@ -307,6 +317,12 @@ describe('sweepers (injected clock)', () => {
     const after = await expectUsageMatches(bob);
     expect(after).toEqual({ ...before, photos: before.photos - 1, bytes: before.bytes - abandoned.size });
   });
+});
+
+it('documents the library routes in /openapi.json', async () => {
+  const spec = await api.get<{ paths: Record<string, Record<string, unknown>> }>('/openapi.json');
+  expect(spec.status).toBe(200);
+  expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/photos/', '/v1/photos/{id}', '/v1/photos/{id}/restore', '/v1/trash/']));
 });
 
 describe('DELETE /v1/me', () => {
