@@ -5,7 +5,8 @@
  *
  * The API reads every linked resource from SST_RESOURCE_<Name> variables (src/config.ts,
  * `linkedResources`), so the component names below are part of the contract:
- * Photos, Table, Jobs, JobsDlq, Email, UserPool, UserPoolClient, Bus, CursorSecret.
+ * Photos, Table, Jobs, JobsDlq, Email, UserPool, UserPoolClient, Bus, CursorSecret,
+ * PhotoUrls (the photo CDN's domain and key id), PhotoSigningKey.
  *
  * SST forbids top-level imports in this file: shared modules are imported dynamically
  * inside run(), which SST's esbuild step bundles like any other relative import.
@@ -25,14 +26,20 @@ export default $config({
     const { passwordPolicy } = await import("./src/auth/password-policy");
     const { tableSchema } = await import("./src/data/table-schema");
     const { MAX_RECEIVES } = await import("./src/jobs/queue-policy");
+    const { createPublicKey } = await import("node:crypto");
 
     // Stage-dependent settings come from the environment (SST loads .env.<stage> for each stage).
     const domain = process.env.AURORA_DOMAIN ?? "auroravault.example";
     const alarmEmail = process.env.AURORA_ALARM_EMAIL;
 
     // ---------------------------------------------------------------- storage and messaging
+    // The photo distribution (PhotoCdn, below) needs the bucket, and the bucket policy needs the
+    // distribution's ARN: the policy gets it through this deferred output once PhotoCdn exists.
+    const [photoCdnArn, setPhotoCdnArn] = $util.deferredOutput<string>();
+
     const photos = new sst.aws.Bucket("Photos", {
-      // No `access`: the bucket stays private (public access block on); clients use presigned URLs.
+      // No `access`: the bucket stays private (public access block on). Uploads use presigned URLs;
+      // downloads go through PhotoCdn, the only principal the policy below lets read (OAC).
       cors: {
         allowOrigins: ["*"],
         allowMethods: ["PUT", "GET", "HEAD"],
@@ -53,6 +60,23 @@ export default $config({
               abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
             },
           ];
+        },
+        // SST's policy (deny non-TLS) plus: PhotoCdn, and only that distribution, may read users/*.
+        // A transform rather than the `policy` argument: the component waits for `policy` before
+        // it hands out the bucket, which PhotoCdn needs first.
+        policy: (args) => {
+          args.policy = $resolve([args.policy, args.bucket, photoCdnArn]).apply(([policy, bucket, distributionArn]) => {
+            const document = (typeof policy === "string" ? JSON.parse(policy) : policy) as { Statement: unknown[] };
+            document.Statement.push({
+              Sid: "PhotoCdnReadsUserObjects",
+              Effect: "Allow",
+              Principal: { Service: "cloudfront.amazonaws.com" },
+              Action: "s3:GetObject",
+              Resource: `arn:aws:s3:::${bucket}/users/*`,
+              Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+            });
+            return JSON.stringify(document);
+          });
         },
       },
     });
@@ -132,6 +156,65 @@ export default $config({
     // HMAC key of the listing cursors (at least 32 characters): `npx sst secret set CursorSecret <value>`.
     const cursorSecret = new sst.Secret("CursorSecret");
 
+    // ---------------------------------------------------------------- photo downloads (CloudFront signed URLs)
+    // RSA-2048 private key (PEM) of the photo URLs (src/photos/cloudfront-url-signer.ts):
+    //   openssl genrsa -out photo-signing-key.pem 2048
+    //   npx sst secret set PhotoSigningKey < photo-signing-key.pem
+    // The public key CloudFront trusts is derived from it here, so the two can never disagree.
+    // Rotation: deploy a second PublicKey into the key group first, then switch the secret.
+    const photoSigningKey = new sst.Secret("PhotoSigningKey");
+    const photoPublicKey = new aws.cloudfront.PublicKey("PhotoPublicKey", {
+      comment: `AuroraVault photo URLs (${$app.stage})`,
+      encodedKey: photoSigningKey.value.apply((pem) =>
+        createPublicKey(pem.replace(/\\r?\\n/g, "\n").trim())
+          .export({ type: "spki", format: "pem" })
+          .toString(),
+      ),
+    });
+    const photoKeyGroup = new aws.cloudfront.KeyGroup("PhotoKeyGroup", {
+      comment: `AuroraVault photo URLs (${$app.stage})`,
+      items: [photoPublicKey.id],
+    });
+    const photoOriginAccess = new aws.cloudfront.OriginAccessControl("PhotoOriginAccess", {
+      name: `${$app.name}-${$app.stage}-photos`.slice(0, 64),
+      description: "PhotoCdn reads the Photos bucket (SigV4-signed origin requests)",
+      originAccessControlOriginType: "s3",
+      signingBehavior: "always",
+      signingProtocol: "sigv4",
+    });
+
+    const photoCdn = new sst.aws.Cdn("PhotoCdn", {
+      comment: `AuroraVault photos (${$app.stage})`,
+      origins: [
+        {
+          originId: "photos",
+          domainName: photos.nodes.bucket.bucketRegionalDomainName,
+          originAccessControlId: photoOriginAccess.id,
+        },
+      ],
+      defaultCacheBehavior: {
+        targetOriginId: "photos",
+        viewerProtocolPolicy: "https-only",
+        allowedMethods: ["GET", "HEAD"],
+        cachedMethods: ["GET", "HEAD"],
+        compress: false, // JPEG, WebP, HEIC: already compressed
+        // Managed CachingOptimized: no query string, header or cookie in the cache key, so the
+        // signed-URL parameters (checked by CloudFront on every request) never split the cache.
+        cachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        // Every request must carry a URL signed by a key of this group.
+        trustedKeyGroups: [photoKeyGroup.id],
+      },
+    });
+    setPhotoCdnArn(photoCdn.nodes.distribution.arn);
+
+    // What the API needs to sign URLs: SST_RESOURCE_PhotoUrls = { domain, keyPairId } (src/config.ts).
+    const photoUrls = new sst.Linkable("PhotoUrls", {
+      properties: {
+        domain: photoCdn.nodes.distribution.domainName,
+        keyPairId: photoPublicKey.id,
+      },
+    });
+
     // ---------------------------------------------------------------- compute
     const vpc = new sst.aws.Vpc("Vpc");
     const cluster = new sst.aws.Cluster("Cluster", { vpc });
@@ -153,8 +236,10 @@ export default $config({
         PORT: "3000",
         // CloudFront and the ALB: exactly two proxies add X-Forwarded-For entries we can trust.
         TRUST_PROXY: "2",
+        // Photo GET URLs are CloudFront signed URLs (PhotoUrls, PhotoSigningKey).
+        PHOTO_URLS: "cloudfront",
       },
-      link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus, cursorSecret],
+      link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus, cursorSecret, photoUrls, photoSigningKey],
       // Readiness probes SES with GetAccount, an account-level call the Email link does not grant.
       permissions: [{ actions: ["ses:GetAccount"], resources: ["*"] }],
       loadBalancer: {
@@ -307,6 +392,7 @@ export default $config({
 
     return {
       url: cdn.url,
+      photoCdn: photoCdn.url,
       loadBalancer: api.url,
       bucket: photos.name,
       table: table.name,

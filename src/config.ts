@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -66,6 +67,18 @@ export const envSchema = z.object({
   MULTIPART_PART_BYTES: positiveInt.min(5 * 1024 ** 2).default(16 * 1024 ** 2),
   /** Seconds between runs of the trash purge and the abandoned-upload sweep; 0 turns them off. */
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
+  /** How photo GET URLs are signed: presigned S3 GETs, or CloudFront signed URLs (CLOUDFRONT_* below). */
+  PHOTO_URLS: z.enum(['s3', 'cloudfront']).default('s3'),
+  /** The photo distribution's host (a `https://host` URL is accepted and reduced to its host). */
+  CLOUDFRONT_DOMAIN: z
+    .string()
+    .transform((v) => v.replace(/^https:\/\//, '').replace(/\/+$/, ''))
+    .pipe(z.string().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a host name such as d111111abcdef8.cloudfront.net'))
+    .optional(),
+  /** Id of the CloudFront public key (trusted key group) that matches CLOUDFRONT_PRIVATE_KEY. */
+  CLOUDFRONT_KEY_PAIR_ID: z.string().regex(/^[A-Z0-9]{8,64}$/, 'must be a CloudFront public key id such as K2JCJMDEHXQW5F').optional(),
+  /** RSA private key, PEM; `\n`-escaped newlines are accepted (one-line env files, secrets). */
+  CLOUDFRONT_PRIVATE_KEY: z.string().min(1).optional(),
 
   // Secrets
   /** HMAC key of the listing cursors; the local stack generates one per data folder. */
@@ -143,7 +156,20 @@ export interface AppConfig {
   rateLimits: { authPerIpPerMinute: number; authPerEmailPer15Minutes: number };
   /** Mounts /_dev routes: only true on the embedded local stack. */
   devRoutes: boolean;
+  /** Photo GET URLs: presigned S3 (local default) or CloudFront signed URLs (src/photos/cloudfront-url-signer.ts). */
+  photoUrls: PhotoUrlsConfig;
 }
+
+export type PhotoUrlsConfig =
+  | { mode: 's3' }
+  | {
+      mode: 'cloudfront';
+      /** Distribution host, no scheme. */
+      domain: string;
+      keyPairId: string;
+      /** Parsed once here; a KeyObject prints nothing of the key if the config is ever logged. */
+      privateKey: KeyObject;
+    };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -180,6 +206,10 @@ function linkedResources(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     COGNITO_CLIENT_ID: str(sstResource(env, 'UserPoolClient')?.id),
     EVENT_BUS_NAME: str(sstResource(env, 'Bus')?.name),
     CURSOR_SECRET: str(sstResource(env, 'CursorSecret')?.value),
+    // Photo CDN (sst.config.ts): PhotoUrls = { domain, keyPairId } (an sst.Linkable), PhotoSigningKey = the PEM (an sst.Secret).
+    CLOUDFRONT_DOMAIN: str(sstResource(env, 'PhotoUrls')?.domain),
+    CLOUDFRONT_KEY_PAIR_ID: str(sstResource(env, 'PhotoUrls')?.keyPairId),
+    CLOUDFRONT_PRIVATE_KEY: str(sstResource(env, 'PhotoSigningKey')?.value),
   };
   const merged: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(linked)) if (value !== undefined) merged[key] = value;
@@ -198,6 +228,25 @@ const REQUIRED_IN_AWS = [
   'CURSOR_SECRET',
 ] as const;
 
+const REQUIRED_FOR_CLOUDFRONT_URLS = ['CLOUDFRONT_DOMAIN', 'CLOUDFRONT_KEY_PAIR_ID', 'CLOUDFRONT_PRIVATE_KEY'] as const;
+
+/** PEM text with real newlines (`\n` escapes, as one-line env files and secrets store it, turned back). */
+export function unescapePem(value: string): string {
+  return value.includes('\\n') ? value.replace(/\\r\\n|\\n/g, '\n') : value;
+}
+
+/** The RSA private key of CloudFront URL signing, or a problem naming CLOUDFRONT_PRIVATE_KEY. */
+function parseSigningKey(pem: string): KeyObject | string {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(unescapePem(pem).trim());
+  } catch {
+    return 'CLOUDFRONT_PRIVATE_KEY: is not a PEM private key';
+  }
+  if (key.asymmetricKeyType !== 'rsa') return `CLOUDFRONT_PRIVATE_KEY: must be an RSA key (got ${key.asymmetricKeyType ?? 'unknown'})`;
+  return key;
+}
+
 /** Parses the environment; throws a ConfigError naming every bad or missing variable. */
 export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings mean "unset", as a shell `FOO= npm start` intends.
@@ -212,6 +261,17 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
   if (cleaned.STACK === 'aws') {
     for (const name of REQUIRED_IN_AWS) {
       if (cleaned[name] === undefined) problems.push(`${name}: required when STACK=aws`);
+    }
+  }
+  let signingKey: KeyObject | undefined;
+  if (parsed.success && parsed.data.PHOTO_URLS === 'cloudfront') {
+    for (const name of REQUIRED_FOR_CLOUDFRONT_URLS) {
+      if (cleaned[name] === undefined) problems.push(`${name}: required when PHOTO_URLS=cloudfront`);
+    }
+    if (parsed.data.CLOUDFRONT_PRIVATE_KEY !== undefined) {
+      const key = parseSigningKey(parsed.data.CLOUDFRONT_PRIVATE_KEY);
+      if (typeof key === 'string') problems.push(key);
+      else signingKey = key;
     }
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
@@ -272,6 +332,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     secrets: { cursor: env.CURSOR_SECRET ?? '' },
     devRoutes: env.STACK === 'local',
+    photoUrls:
+      env.PHOTO_URLS === 'cloudfront'
+        ? { mode: 'cloudfront', domain: env.CLOUDFRONT_DOMAIN!, keyPairId: env.CLOUDFRONT_KEY_PAIR_ID!, privateKey: signingKey! }
+        : { mode: 's3' },
   };
 }
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
@@ -72,5 +73,78 @@ describe('loadConfig', () => {
     expect(loadConfig({}).secrets.cursor).toBe('');
     expect(loadConfig({}).photos.sweepIntervalSeconds).toBe(60);
     expect(loadConfig({ SWEEP_INTERVAL_SECONDS: '0' }).photos.sweepIntervalSeconds).toBe(0);
+  });
+});
+
+describe('PHOTO_URLS (s3 | cloudfront)', () => {
+  const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const cloudfront = {
+    PHOTO_URLS: 'cloudfront',
+    CLOUDFRONT_DOMAIN: 'd111111abcdef8.cloudfront.net',
+    CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
+    CLOUDFRONT_PRIVATE_KEY: pem,
+  };
+  const problems = (env: NodeJS.ProcessEnv): string[] => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('defaults to presigned S3 URLs, and ignores CLOUDFRONT_* then', () => {
+    expect(loadConfig({}).photoUrls).toEqual({ mode: 's3' });
+    expect(loadConfig({ CLOUDFRONT_DOMAIN: 'd1.cloudfront.net' }).photoUrls).toEqual({ mode: 's3' });
+    expect(problems({ PHOTO_URLS: 'cdn' })).toEqual([expect.stringMatching(/^PHOTO_URLS:/)]);
+  });
+
+  it('cloudfront: domain, key pair id and the parsed RSA key', () => {
+    const urls = loadConfig(cloudfront).photoUrls;
+    expect(urls).toMatchObject({ mode: 'cloudfront', domain: 'd111111abcdef8.cloudfront.net', keyPairId: 'K2JCJMDEHXQW5F' });
+    if (urls.mode !== 'cloudfront') throw new Error('unreachable');
+    expect(urls.privateKey.type).toBe('private');
+    expect(urls.privateKey.asymmetricKeyType).toBe('rsa');
+    // A KeyObject prints nothing of the key.
+    expect(JSON.stringify(urls)).not.toContain('PRIVATE KEY');
+    // A URL is reduced to its host.
+    expect(loadConfig({ ...cloudfront, CLOUDFRONT_DOMAIN: 'https://photos.example.com/' }).photoUrls).toMatchObject({ domain: 'photos.example.com' });
+  });
+
+  it('cloudfront: names each missing variable', () => {
+    expect(problems({ PHOTO_URLS: 'cloudfront' }).sort()).toEqual([
+      'CLOUDFRONT_DOMAIN: required when PHOTO_URLS=cloudfront',
+      'CLOUDFRONT_KEY_PAIR_ID: required when PHOTO_URLS=cloudfront',
+      'CLOUDFRONT_PRIVATE_KEY: required when PHOTO_URLS=cloudfront',
+    ]);
+    expect(problems({ ...cloudfront, CLOUDFRONT_KEY_PAIR_ID: '' })).toEqual(['CLOUDFRONT_KEY_PAIR_ID: required when PHOTO_URLS=cloudfront']);
+  });
+
+  it('cloudfront: accepts a \\n-escaped PEM (one-line env files and secrets)', () => {
+    const escaped = pem.trim().replace(/\n/g, '\\n');
+    expect(escaped).not.toContain('\n');
+    const urls = loadConfig({ ...cloudfront, CLOUDFRONT_PRIVATE_KEY: escaped }).photoUrls;
+    expect(urls.mode === 'cloudfront' && urls.privateKey.asymmetricKeyType).toBe('rsa');
+    // CRLF-escaped too.
+    expect(loadConfig({ ...cloudfront, CLOUDFRONT_PRIVATE_KEY: pem.trim().replace(/\n/g, '\\r\\n') }).photoUrls.mode).toBe('cloudfront');
+  });
+
+  it('cloudfront: rejects a bad key, a non-RSA key, a bad domain and a bad key pair id', () => {
+    expect(problems({ ...cloudfront, CLOUDFRONT_PRIVATE_KEY: 'not a key' })).toEqual(['CLOUDFRONT_PRIVATE_KEY: is not a PEM private key']);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(problems({ ...cloudfront, CLOUDFRONT_PRIVATE_KEY: ec })).toEqual([expect.stringMatching(/^CLOUDFRONT_PRIVATE_KEY: must be an RSA key/)]);
+    expect(problems({ ...cloudfront, CLOUDFRONT_DOMAIN: 'not a host' })).toEqual([expect.stringMatching(/^CLOUDFRONT_DOMAIN:/)]);
+    expect(problems({ ...cloudfront, CLOUDFRONT_KEY_PAIR_ID: 'k-1&x' })).toEqual([expect.stringMatching(/^CLOUDFRONT_KEY_PAIR_ID:/)]);
+  });
+
+  it('cloudfront: reads SST links PhotoUrls { domain, keyPairId } and PhotoSigningKey { value }, plain variables winning', () => {
+    const linked = {
+      PHOTO_URLS: 'cloudfront',
+      SST_RESOURCE_PhotoUrls: JSON.stringify({ domain: 'd222222abcdef8.cloudfront.net', keyPairId: 'KLINKED1234' }),
+      SST_RESOURCE_PhotoSigningKey: JSON.stringify({ value: pem }),
+    };
+    expect(loadConfig(linked).photoUrls).toMatchObject({ mode: 'cloudfront', domain: 'd222222abcdef8.cloudfront.net', keyPairId: 'KLINKED1234' });
+    expect(loadConfig({ ...linked, CLOUDFRONT_DOMAIN: 'photos.example.com' }).photoUrls).toMatchObject({ domain: 'photos.example.com' });
   });
 });

@@ -264,7 +264,10 @@ function fakeState(type, name, inputs) {
       state.arnSuffix = `targetgroup/${physical}/0123456789abcdef`;
       break;
     case "aws:cloudfront/distribution:Distribution":
-      state.domainName = "d111111abcdef8.cloudfront.net";
+      // The real ARN format; a distinct domain per distribution (the API's keeps the documented example).
+      state.arn = `arn:aws:cloudfront::${account}:distribution/${fakeId(type, name)}`;
+      state.domainName =
+        name === "CdnDistribution" ? "d111111abcdef8.cloudfront.net" : `d${name.toLowerCase().replace(/[^a-z0-9]/g, "")}.cloudfront.net`;
       state.hostedZoneId = "Z2FDTNDATAQYW2";
       state.etag = "E2QWRUHAPOMQZL";
       break;
@@ -296,6 +299,7 @@ function fakeState(type, name, inputs) {
 function fakeId(type, name) {
   if (type === "aws:cognito/userPool:UserPool") return `${region}_Mock${name.replace(/[^0-9a-zA-Z]/g, "")}`;
   if (type === "aws:cognito/userPoolClient:UserPoolClient") return `mockclient${name.replace(/[^0-9a-zA-Z]/g, "").toLowerCase()}`;
+  if (type === "aws:cloudfront/publicKey:PublicKey") return "K2JCJMDEHXQW5F";
   return `${name}-id`;
 }
 

@@ -8,6 +8,7 @@
  *    (test/deploy/sst-mock-run.mjs); the resources it would create are asserted below.
  */
 import { spawn } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,8 @@ import { passwordPolicy } from '../../src/auth/password-policy';
 import { loadConfig } from '../../src/config';
 
 const root = path.resolve(__dirname, '../..');
+// What `sst secret set PhotoSigningKey < key.pem` provides on a real deploy.
+const photoSigningPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const platform = path.join(root, '.sst', 'platform');
 const workDir = path.join(root, '.sst', 'deploy-test');
 
@@ -121,6 +124,7 @@ beforeAll(async () => {
     AURORA_ALARM_EMAIL: 'ops@photos.test.example',
     // What `sst secret set CursorSecret ...` provides on a real deploy.
     SST_SECRET_CursorSecret: 'mock-cursor-secret-of-at-least-32-chars',
+    SST_SECRET_PhotoSigningKey: photoSigningPem,
     SST_MOCK_TIMEOUT_MS: '120000',
   };
   const [typecheck, mocked] = await Promise.all([
@@ -184,6 +188,7 @@ describe('sst.config.ts under Pulumi mocks', () => {
         'sst:aws:Bucket Photos',
         'sst:aws:Bus Bus',
         'sst:aws:CDN Cdn',
+        'sst:aws:CDN PhotoCdn',
         'sst:aws:Cluster Cluster',
         'sst:aws:CognitoUserPool UserPool',
         'sst:aws:CognitoUserPoolClient UserPoolClient',
@@ -260,12 +265,13 @@ describe('sst.config.ts under Pulumi mocks', () => {
         HOST: '0.0.0.0',
         PORT: '3000',
         TRUST_PROXY: '2',
+        PHOTO_URLS: 'cloudfront',
       });
     });
 
     it('links every resource, and src/config.ts reads them all from the task environment', () => {
       const env = containerEnv();
-      for (const name of ['Photos', 'Table', 'Jobs', 'JobsDlq', 'Email', 'UserPool', 'UserPoolClient', 'Bus', 'CursorSecret']) {
+      for (const name of ['Photos', 'Table', 'Jobs', 'JobsDlq', 'Email', 'UserPool', 'UserPoolClient', 'Bus', 'CursorSecret', 'PhotoUrls', 'PhotoSigningKey']) {
         expect(env).toHaveProperty(`SST_RESOURCE_${name}`);
       }
       const config = loadConfig({ ...env, AWS_REGION: 'us-east-1' });
@@ -283,6 +289,12 @@ describe('sst.config.ts under Pulumi mocks', () => {
         userPoolClientId: 'mockclientuserpoolclientclient',
         eventBusName: one('aws:cloudwatch/eventBus:EventBus', 'BusBus').inputs.name,
       });
+      // Photo URLs: CloudFront signed URLs on the photo distribution, with the key CloudFront trusts.
+      expect(config.photoUrls).toMatchObject({ mode: 'cloudfront', domain: 'dphotocdndistribution.cloudfront.net', keyPairId: 'K2JCJMDEHXQW5F' });
+      if (config.photoUrls.mode !== 'cloudfront') throw new Error('unreachable');
+      const encodedKey = unwrap<string>(one('aws:cloudfront/publicKey:PublicKey', 'PhotoPublicKey').inputs.encodedKey);
+      const signature = sign('sha1', Buffer.from('policy'), config.photoUrls.privateKey);
+      expect(verify('sha1', Buffer.from('policy'), createPublicKey(encodedKey), signature)).toBe(true);
       // The consumer's visibility timeout matches the queue's.
       expect(config.workers.visibilitySeconds).toBe(one('aws:sqs/queue:Queue', 'JobsQueue').inputs.visibilityTimeoutSeconds);
     });
@@ -346,8 +358,9 @@ describe('sst.config.ts under Pulumi mocks', () => {
     const policy = JSON.parse(one('aws:s3/bucketPolicy:BucketPolicy', 'PhotosPolicy').inputs.policy) as {
       Statement: { Effect: string; Principal?: Record<string, unknown> }[];
     };
-    // Only the deny-non-TLS statement: nothing is granted to everyone.
-    expect(policy.Statement.filter((s) => s.Effect === 'Allow')).toEqual([]);
+    // Deny non-TLS, and one Allow for the photo distribution (asserted below): nothing for everyone.
+    expect(policy.Statement.filter((s) => s.Effect === 'Allow').map((s) => s.Principal)).toEqual([{ Service: 'cloudfront.amazonaws.com' }]);
+    expect(policy.Statement.filter((s) => s.Effect === 'Deny')).toHaveLength(1);
 
     const cors = one('aws:s3/bucketCorsConfiguration:BucketCorsConfiguration', 'PhotosCors').inputs.corsRules;
     expect(cors).toHaveLength(1);
@@ -396,6 +409,72 @@ describe('sst.config.ts under Pulumi mocks', () => {
     ]);
     expect(dist.defaultCacheBehavior).toMatchObject({ targetOriginId: 'api', viewerProtocolPolicy: 'redirect-to-https' });
     expect(dist.defaultCacheBehavior.allowedMethods).toEqual(expect.arrayContaining(['PUT', 'POST', 'DELETE']));
+  });
+
+  describe('PhotoCdn: photo downloads through CloudFront signed URLs', () => {
+    const photoDist = () => one('aws:cloudfront/distribution:Distribution', 'PhotoCdnDistribution').inputs;
+
+    it('has the private Photos bucket as its only origin, through an S3 origin access control (SigV4, always)', () => {
+      const bucket = one('aws:s3/bucket:Bucket', 'PhotosBucket').inputs.bucket as string;
+      const oac = one('aws:cloudfront/originAccessControl:OriginAccessControl', 'PhotoOriginAccess').inputs;
+      expect(oac).toMatchObject({ originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' });
+      expect(photoDist().origins).toEqual([
+        {
+          originId: 'photos',
+          domainName: `${bucket}.s3.us-east-1.amazonaws.com`,
+          originAccessControlId: 'PhotoOriginAccess-id',
+        },
+      ]);
+      // No legacy origin access identity, no custom (public HTTP) origin.
+      expect(photoDist().origins[0].s3OriginConfig).toBeUndefined();
+      expect(photoDist().origins[0].customOriginConfig).toBeUndefined();
+    });
+
+    it('every request needs a URL signed by the trusted key group, whose public key matches the PhotoSigningKey secret', () => {
+      const behavior = photoDist().defaultCacheBehavior;
+      expect(behavior).toMatchObject({
+        targetOriginId: 'photos',
+        viewerProtocolPolicy: 'https-only',
+        trustedKeyGroups: ['PhotoKeyGroup-id'],
+      });
+      expect([...behavior.allowedMethods].sort()).toEqual(['GET', 'HEAD']);
+      expect(photoDist().orderedCacheBehaviors ?? []).toEqual([]);
+      expect(one('aws:cloudfront/keyGroup:KeyGroup', 'PhotoKeyGroup').inputs.items).toEqual(['K2JCJMDEHXQW5F']);
+      const encodedKey = unwrap<string>(one('aws:cloudfront/publicKey:PublicKey', 'PhotoPublicKey').inputs.encodedKey);
+      expect(encodedKey).toBe(createPublicKey(photoSigningPem).export({ type: 'spki', format: 'pem' }).toString());
+      expect(encodedKey).not.toContain('PRIVATE');
+    });
+
+    it('caches with the managed CachingOptimized policy (signed-URL query parameters are not in the cache key)', () => {
+      expect(photoDist().defaultCacheBehavior.cachePolicyId).toBe('658327ea-f89d-4fab-a63d-7e88639e58f6');
+      expect(photoDist().defaultCacheBehavior.originRequestPolicyId).toBeUndefined();
+    });
+
+    it('bucket policy lets only this distribution read users/* (AWS:SourceArn), and the bucket stays private', () => {
+      const bucket = one('aws:s3/bucket:Bucket', 'PhotosBucket').inputs.bucket as string;
+      const policy = JSON.parse(one('aws:s3/bucketPolicy:BucketPolicy', 'PhotosPolicy').inputs.policy) as { Statement: Inputs[] };
+      const allows = policy.Statement.filter((s) => s.Effect === 'Allow');
+      expect(allows).toEqual([
+        {
+          Sid: 'PhotoCdnReadsUserObjects',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudfront.amazonaws.com' },
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${bucket}/users/*`,
+          Condition: { StringEquals: { 'AWS:SourceArn': 'arn:aws:cloudfront::123456789012:distribution/PhotoCdnDistribution-id' } },
+        },
+      ]);
+      // Not the API's distribution.
+      expect(JSON.stringify(allows)).not.toContain('distribution/CdnDistribution-id');
+      expect(one('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', 'PhotosPublicAccessBlock').inputs).toMatchObject({
+        blockPublicPolicy: true,
+        restrictPublicBuckets: true,
+      });
+    });
+
+    it('is exported as the photoCdn output', () => {
+      expect(mock.outputs.photoCdn).toBe('https://dphotocdndistribution.cloudfront.net');
+    });
   });
 
   describe('alarms', () => {

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { PhotosRepository } from '../../data/photos.js';
 import { LibraryService } from '../../photos/library-service.js';
 import { createSweepers, type SweepResult, type Sweepers } from '../../photos/sweeper.js';
+import { CloudFrontUrlSigner } from '../../photos/cloudfront-url-signer.js';
 import { presignedUrlSigner, type PhotoUrlSigner } from '../../photos/url-signer.js';
 
 export interface PhotosDecoration {
@@ -22,7 +23,7 @@ declare module 'fastify' {
 }
 
 export interface PhotosPluginOptions {
-  /** Overrides the presigned-S3 URL signer (e.g. CloudFront signed URLs). */
+  /** Overrides the signer PHOTO_URLS chooses (presigned S3 GETs, or CloudFront signed URLs). */
   signer?: PhotoUrlSigner;
   /** The service's clock (URL windows, trash times). */
   now?: () => Date;
@@ -39,7 +40,12 @@ export default fp(
     if (secret.length < 32) throw new Error('CURSOR_SECRET is not configured (at least 32 characters)');
     const log = app.log.child({ component: 'photos' });
     const repository = new PhotosRepository(app.aws.dynamo, app.resources.table);
-    const signer = options.signer ?? presignedUrlSigner(app.presigner);
+    const urls = app.config.photoUrls;
+    const signer =
+      options.signer ??
+      (urls.mode === 'cloudfront'
+        ? new CloudFrontUrlSigner({ domain: urls.domain, keyPairId: urls.keyPairId, privateKey: urls.privateKey })
+        : presignedUrlSigner(app.presigner));
     const library = new LibraryService({
       photos: repository,
       s3: app.aws.s3,
