@@ -322,7 +322,7 @@ describe('sweepers (injected clock)', () => {
 it('documents the library routes in /openapi.json', async () => {
   const spec = await api.get<{ paths: Record<string, Record<string, unknown>> }>('/openapi.json');
   expect(spec.status).toBe(200);
-  expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/photos/', '/v1/photos/{id}', '/v1/photos/{id}/restore', '/v1/trash/']));
+  expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/photos', '/v1/photos/{id}', '/v1/photos/{id}/restore', '/v1/trash', '/v1/me', '/v1/uploads', '/v1/uploads/complete']));
 });
 
 describe('DELETE /v1/me', () => {

@@ -6,7 +6,7 @@ const me: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', app.authenticate);
   const common = { tags: ['me'], security: [{ bearerAuth: [] }] };
 
-  app.get('/', { schema: { ...common, summary: 'The signed-in user and their usage', response: { 200: meResponse, ...problemResponses(401) } } }, async (request) => {
+  app.get('', { schema: { ...common, summary: 'The signed-in user and their usage', response: { 200: meResponse, ...problemResponses(401) } } }, async (request) => {
     const profile = await app.accounts.me(request.user);
     return {
       userId: profile.userId,
@@ -17,7 +17,7 @@ const me: FastifyPluginAsyncZod = async (app) => {
     };
   });
 
-  app.delete('/', { schema: { ...common, summary: 'Delete the account and everything in it', response: { 202: accepted, ...problemResponses(401) } } }, async (request, reply) => {
+  app.delete('', { schema: { ...common, summary: 'Delete the account and everything in it', response: { 202: accepted, ...problemResponses(401) } } }, async (request, reply) => {
     await app.accounts.deleteAccount(request.user);
     return reply.status(202).send({ status: 'accepted' as const });
   });

@@ -9,7 +9,7 @@ const photos: FastifyPluginAsyncZod = async (app) => {
   const common = { tags: ['library'], security: [{ bearerAuth: [] }] };
 
   app.get(
-    '/',
+    '',
     { schema: { ...common, summary: 'The timeline: ready photos, newest taken first', querystring: listQuery, response: { 200: photoPage, ...problemResponses(400, 401) } } },
     async (request) => app.photos.library.timeline(request.user.userId, request.query.limit, request.query.cursor),
   );

@@ -9,13 +9,13 @@ const trash: FastifyPluginAsyncZod = async (app) => {
   const common = { tags: ['library'], security: [{ bearerAuth: [] }] };
 
   app.get(
-    '/',
+    '',
     { schema: { ...common, summary: 'Photos in the trash, newest trashed first', querystring: listQuery, response: { 200: photoPage, ...problemResponses(400, 401) } } },
     async (request) => app.photos.library.trashList(request.user.userId, request.query.limit, request.query.cursor),
   );
 
   app.delete(
-    '/',
+    '',
     { schema: { ...common, summary: 'Empty the trash: its photos are deleted for good', response: { 202: accepted, ...problemResponses(401) } } },
     async (request, reply) => {
       await app.photos.library.emptyTrash(request.user.userId);

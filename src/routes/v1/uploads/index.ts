@@ -8,7 +8,7 @@ const uploads: FastifyPluginAsyncZod = async (app) => {
   const common = { tags: ['uploads'], security: [{ bearerAuth: [] }] };
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         ...common,
