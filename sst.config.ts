@@ -131,6 +131,12 @@ export default $config({
             requireSymbols: passwordPolicy.requireSymbols,
             temporaryPasswordValidityDays: 7,
           };
+          // Codes go out through our SES identity, not Cognito's own sender (about 50 mails a day).
+          args.emailConfiguration = {
+            emailSendingAccount: "DEVELOPER",
+            sourceArn: email.nodes.identity.arn,
+            fromEmailAddress: `AuroraVault <noreply@${domain}>`,
+          };
         },
       },
     });

@@ -386,6 +386,12 @@ describe('sst.config.ts under Pulumi mocks', () => {
       requireNumbers: passwordPolicy.requireNumbers,
       requireSymbols: passwordPolicy.requireSymbols,
     });
+    // Confirmation and reset codes leave through our SES identity, not Cognito's capped default sender.
+    expect(pool.emailConfiguration).toEqual({
+      emailSendingAccount: 'DEVELOPER',
+      sourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@photos.test.example',
+      fromEmailAddress: 'AuroraVault <noreply@photos.test.example>',
+    });
     const client = one('aws:cognito/userPoolClient:UserPoolClient', 'UserPoolClientClient').inputs;
     expect([...client.explicitAuthFlows].sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH']);
     expect(client.generateSecret).toBe(false);
