@@ -87,7 +87,7 @@ export class PhotosRepository {
    * exists (unless it was rejected) or a quota the batch would pass cancels it; the caller sorts
    * the conflicts out and retries.
    */
-  async reserve(userId: string, photos: PhotoRecord[], quota: { quotaBytes: number; bytesNow: number }): Promise<ReserveOutcome> {
+  async reserve(userId: string, photos: PhotoRecord[], quotaBytes: number): Promise<ReserveOutcome> {
     const total = photos.reduce((sum, p) => sum + p.size, 0);
     try {
       await this.dynamo.send(
@@ -109,7 +109,7 @@ export class PhotosRepository {
                 Key: keys.profile(userId),
                 UpdateExpression: 'ADD bytes :total, photoCount :count',
                 ConditionExpression: 'attribute_exists(PK) AND quotaBytes = :quota AND bytes <= :limit',
-                ExpressionAttributeValues: { ':total': total, ':count': photos.length, ':quota': quota.quotaBytes, ':limit': quota.quotaBytes - total },
+                ExpressionAttributeValues: { ':total': total, ':count': photos.length, ':quota': quotaBytes, ':limit': quotaBytes - total },
               },
             },
           ],
@@ -248,11 +248,11 @@ export class PhotosRepository {
   }
 
   async listTimeline(userId: string, limit: number, startKey?: Record<string, unknown>) {
-    return this.queryIndex('GSI1', 'GSI1PK', `TIMELINE#${userId}`, limit, startKey, false);
+    return this.newestFirstOnGsi1(`TIMELINE#${userId}`, limit, startKey);
   }
 
   async listTrash(userId: string, limit: number, startKey?: Record<string, unknown>) {
-    return this.queryIndex('GSI1', 'GSI1PK', `TRASH#${userId}`, limit, startKey, false);
+    return this.newestFirstOnGsi1(`TRASH#${userId}`, limit, startKey);
   }
 
   /** Photos whose upload URL expired or whose 30 days in the trash are over, oldest first. */
@@ -287,14 +287,14 @@ export class PhotosRepository {
     } while (startKey);
   }
 
-  private async queryIndex(index: string, pkName: string, pk: string, limit: number, startKey: Record<string, unknown> | undefined, ascending: boolean) {
+  private async newestFirstOnGsi1(pk: string, limit: number, startKey: Record<string, unknown> | undefined) {
     const result = await this.dynamo.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: index,
-        KeyConditionExpression: `${pkName} = :pk`,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
         ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: ascending,
+        ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),

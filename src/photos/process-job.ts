@@ -3,7 +3,6 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { publishEvents } from '../aws/eventbridge.js';
-import { PhotosRepository } from '../data/photos.js';
 import { runOnce } from '../jobs/idempotency.js';
 import { MAX_RECEIVES } from '../jobs/queue-policy.js';
 import { UPLOAD_TYPES } from '../schemas/uploads.js';
@@ -22,7 +21,7 @@ const payload = z.object({ userId: z.string().min(1), photoId: z.string().min(1)
  * rejects rather than leaving the photo in `processing` forever.
  */
 export function registerPhotoProcessing(app: FastifyInstance): void {
-  const repository = new PhotosRepository(app.aws.dynamo, app.resources.table);
+  const repository = app.photos.repository;
   const { s3 } = app.aws;
   const bucket = app.resources.bucket;
   const limits = app.config.photos;

@@ -82,7 +82,7 @@ export class UploadsService {
       const records = await Promise.all(fresh.map(([id, index]) => this.newRecord(userId, id, items[index]!, expiresAt, multipartIds)));
       const profile = await this.deps.users.getProfile(userId);
       if (!profile) throw new HttpProblem('unauthorized', 'This account has no profile yet; sign in again');
-      const outcome = await this.deps.photos.reserve(userId, records, { quotaBytes: profile.quotaBytes, bytesNow: profile.bytes });
+      const outcome = await this.deps.photos.reserve(userId, records, profile.quotaBytes);
       if (outcome.ok) break;
       if (outcome.quotaExceeded && outcome.conflicts.length === 0) {
         await this.abortMultipart(records);

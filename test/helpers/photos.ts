@@ -47,7 +47,7 @@ export async function seedPhoto(app: FastifyInstance, userId: string, options: S
   };
   const profile = await app.users.getProfile(userId);
   if (!profile) throw new Error(`no profile for ${userId}`);
-  const reserved = await repository.reserve(userId, [record], { quotaBytes: profile.quotaBytes, bytesNow: profile.bytes });
+  const reserved = await repository.reserve(userId, [record], profile.quotaBytes);
   if (!reserved.ok) throw new Error(`reserve failed: ${JSON.stringify(reserved)}`);
   await put(app, record.s3Key, body, record.contentType);
   if (status === 'uploading') return record;

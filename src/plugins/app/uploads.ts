@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { PhotosRepository } from '../../data/photos.js';
 import { PROCESS_PHOTO_JOB, processPhotoJobId, registerPhotoProcessing } from '../../photos/process-job.js';
 import { UploadsService } from '../../photos/uploads-service.js';
 
@@ -16,7 +15,7 @@ export default fp(
     app.decorate(
       'uploads',
       new UploadsService({
-        photos: new PhotosRepository(app.aws.dynamo, app.resources.table),
+        photos: app.photos.repository,
         users: app.users,
         s3: app.aws.s3,
         bucket: app.resources.bucket,
@@ -29,5 +28,5 @@ export default fp(
     );
     registerPhotoProcessing(app);
   },
-  { name: 'uploads', dependencies: ['aws', 'jobs', 'accounts'] },
+  { name: 'uploads', dependencies: ['aws', 'jobs', 'accounts', 'photos'] },
 );

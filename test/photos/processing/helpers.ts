@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -9,9 +8,7 @@ export function fixture(name: string): Buffer {
   return fs.readFileSync(path.join(FIXTURES, name));
 }
 
-export function sha256Base64(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('base64');
-}
+export { sha256Base64 } from '../../helpers/uploads.js';
 
 const PALETTE = {
   red: [220, 30, 30],
