@@ -7,11 +7,15 @@ import {
   ForgotPasswordCommand,
   InitiateAuthCommand,
   ResendConfirmationCodeCommand,
+  RevokeTokenCommand,
   SignUpCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { createHash } from 'node:crypto';
+import type { CognitoAccessTokenPayload } from 'aws-jwt-verify/jwt-model';
 import type { FastifyBaseLogger } from 'fastify';
 import { cognitoProblem, type AccountOperation } from '../auth/cognito-errors.js';
+import { newSessionVerdict, sessionId, type Revocation } from '../auth/revocation.js';
 import type { AuthenticatedUser, TokenVerifier } from '../auth/token-verifier.js';
 import type { Profile, UsersRepository } from '../data/users.js';
 import { HttpProblem } from '../lib/problem.js';
@@ -43,8 +47,11 @@ export interface Tokens {
   tokenType: 'Bearer';
 }
 
-/** Work that must happen when an account is deleted, before its Cognito user and profile go. */
+/** Records an account deletion durably; the feature behind it removes the user's data later (see deleteAccount). */
 export type AccountDeletionHook = (user: AuthenticatedUser) => Promise<void>;
+
+/** Ties a pending sign-out to the reset that owes it, without storing the code itself. */
+const resetProof = (userId: string, code: string) => createHash('sha256').update(`${userId}:${code}`).digest('base64url');
 
 /** Normalised so that Ada@Example.com and ada@example.com are one account. */
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
@@ -96,39 +103,47 @@ export class AccountsService {
 
   async login(input: { email: string; password: string }): Promise<Tokens> {
     const email = normaliseEmail(input.email);
-    const result = await this.cognitoCall('login', () =>
-      this.deps.cognito.send(
-        new InitiateAuthCommand({
-          ClientId: this.deps.clientId,
-          AuthFlow: 'USER_PASSWORD_AUTH',
-          AuthParameters: { USERNAME: email, PASSWORD: input.password },
-        }),
-      ),
-    );
-    const tokens = this.toTokens(result.AuthenticationResult);
+    const { tokens, claims } = await this.openSession(async () => {
+      const result = await this.cognitoCall('login', () =>
+        this.deps.cognito.send(
+          new InitiateAuthCommand({
+            ClientId: this.deps.clientId,
+            AuthFlow: 'USER_PASSWORD_AUTH',
+            AuthParameters: { USERNAME: email, PASSWORD: input.password },
+          }),
+        ),
+      );
+      return this.toTokens(result.AuthenticationResult);
+    });
     // A confirmation that crashed before its profile was written is completed here.
-    const { sub } = await this.deps.tokens.verifyToken(tokens.accessToken);
-    if (!(await this.deps.users.getProfile(sub))) await this.ensureProfile(await this.lookUp(email));
+    if (!(await this.deps.users.getProfile(claims.sub))) await this.ensureProfile(await this.lookUp(email));
     return tokens;
   }
 
   async refresh(refreshToken: string): Promise<Tokens> {
-    const result = await this.cognitoCall('refresh', () =>
-      this.deps.cognito.send(
-        new InitiateAuthCommand({
-          ClientId: this.deps.clientId,
-          AuthFlow: 'REFRESH_TOKEN_AUTH',
-          AuthParameters: { REFRESH_TOKEN: refreshToken },
-        }),
-      ),
-    );
-    const { refreshToken: _unchanged, ...tokens } = this.toTokens(result.AuthenticationResult);
+    const { tokens } = await this.openSession(async () => {
+      const result = await this.cognitoCall('refresh', () =>
+        this.deps.cognito.send(
+          new InitiateAuthCommand({
+            ClientId: this.deps.clientId,
+            AuthFlow: 'REFRESH_TOKEN_AUTH',
+            AuthParameters: { REFRESH_TOKEN: refreshToken },
+          }),
+        ),
+      );
+      const { refreshToken: _unchanged, ...fresh } = this.toTokens(result.AuthenticationResult);
+      return fresh;
+    });
     return tokens;
   }
 
-  /** Signs the user out everywhere: our API refuses older tokens at once, then Cognito revokes refresh tokens. */
+  /**
+   * Signs the user out everywhere. Cognito first: if it fails, nothing has changed and the caller
+   * (whose access token still works) repeats the call; then our API refuses older tokens.
+   */
   async logout(user: AuthenticatedUser): Promise<void> {
-    await this.endSessions(user.userId, user.username);
+    await this.signOutAtCognito(user.username);
+    await this.deps.users.revokeTokens(user.userId, this.nowSeconds());
   }
 
   /** 202 whether or not the account exists. */
@@ -139,21 +154,44 @@ export class AccountsService {
     );
   }
 
+  /**
+   * Sets the new password, then ends every session (whoever knew the old password may hold
+   * tokens). If Cognito's sign-out fails the answer is a 503 and the same request can be repeated:
+   * the code is spent by then, so the revocation record keeps proof of it until the sign-out is done.
+   */
   async resetPassword(input: { email: string; code: string; newPassword: string }): Promise<void> {
     const email = normaliseEmail(input.email);
-    await this.cognitoCall('reset-password', () =>
-      this.deps.cognito.send(
+    try {
+      await this.deps.cognito.send(
         new ConfirmForgotPasswordCommand({
           ClientId: this.deps.clientId,
           Username: email,
           ConfirmationCode: input.code,
           Password: input.newPassword,
         }),
-      ),
-    );
-    // Whoever knew the old password may hold tokens: they end with it.
+      );
+    } catch (error) {
+      const spentCode = ['CodeMismatchException', 'ExpiredCodeException'].includes((error as { name?: string }).name ?? '');
+      if (!spentCode || !(await this.finishPendingReset(email, input.code))) throw cognitoProblem('reset-password', error) ?? error;
+      return;
+    }
     const user = await this.lookUp(email);
-    await this.endSessions(user.userId, user.username);
+    // Older access tokens end at once, whatever Cognito does next.
+    await this.deps.users.revokeTokens(user.userId, this.nowSeconds(), { pendingSignOut: resetProof(user.userId, input.code) });
+    await this.signOutAtCognito(user.username);
+    // Again: tokens refreshed between the first record and the sign-out end too (and the proof goes).
+    await this.deps.users.revokeTokens(user.userId, this.nowSeconds());
+  }
+
+  /** A repeated reset whose sign-out failed last time: true when it is finished now. */
+  private async finishPendingReset(email: string, code: string): Promise<boolean> {
+    const user = await this.lookUp(email).catch(() => undefined);
+    if (!user) return false;
+    const revocation = await this.deps.users.revocation(user.userId);
+    if (!revocation?.pendingSignOut || revocation.pendingSignOut !== resetProof(user.userId, code)) return false;
+    await this.signOutAtCognito(user.username);
+    await this.deps.users.revokeTokens(user.userId, this.nowSeconds());
+    return true;
   }
 
   async me(user: AuthenticatedUser): Promise<Profile> {
@@ -163,40 +201,81 @@ export class AccountsService {
     return this.ensureProfile(found);
   }
 
-  /** Registers work for account deletion (the photo library removes photos and objects this way). */
+  /**
+   * Registers the feature that carries account deletions out (the photo library: a job removes
+   * photos, objects and the profile). A hook must record the deletion durably before it returns.
+   */
   onDeleteAccount(hook: AccountDeletionHook): void {
     this.deletionHooks.push(hook);
   }
 
   /**
-   * Ends every session, runs the deletion hooks (photos, objects), then removes the Cognito user
-   * and the profile. A hook that fails leaves the account in place, so signing in again and
-   * repeating the deletion finishes the job.
+   * Makes the account unusable at once and hands the removal of its data to the hooks, so a large
+   * library never outlives the request. Order: the hooks record the deletion (durable from then on);
+   * the Cognito user goes (no sign-in, no refresh, the email free again); our API refuses the access
+   * tokens. A failure at any step leaves the caller's token working, so the request can be repeated
+   * (each step is idempotent). Without hooks the profile goes here too.
    */
   async deleteAccount(user: AuthenticatedUser): Promise<void> {
-    await this.deps.users.revokeTokens(user.userId, this.nowSeconds());
     for (const hook of this.deletionHooks) await hook(user);
-    await this.deps.cognito
-      .send(new AdminDeleteUserCommand({ UserPoolId: this.deps.userPoolId, Username: user.username }))
-      .catch((error: unknown) => {
-        if ((error as { name?: string }).name !== 'UserNotFoundException') throw error;
-      });
-    await this.deps.users.deleteUser(user.userId);
+    try {
+      await this.deps.cognito.send(new AdminDeleteUserCommand({ UserPoolId: this.deps.userPoolId, Username: user.username }));
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name !== 'UserNotFoundException') {
+        this.deps.log.warn({ err: { name } }, 'Cognito user not deleted');
+        throw new HttpProblem('unavailable', 'Deleting the account at the identity provider failed; repeat the request', {}, { 'retry-after': '5' });
+      }
+    }
+    await this.deps.users.revokeTokens(user.userId, this.nowSeconds());
+    if (this.deletionHooks.length === 0) await this.deps.users.deleteUser(user.userId);
   }
 
   private nowSeconds(): number {
     return Math.floor(this.now() / 1000);
   }
 
-  private async endSessions(userId: string, username: string): Promise<void> {
-    // Tokens issued in this very second end too: JWT times have one-second resolution.
-    await this.deps.users.revokeTokens(userId, this.nowSeconds());
+  /** Revokes every refresh token of the user at Cognito; fails closed (503) when Cognito cannot. */
+  private async signOutAtCognito(username: string): Promise<void> {
     try {
       await this.deps.cognito.send(new AdminUserGlobalSignOutCommand({ UserPoolId: this.deps.userPoolId, Username: username }));
     } catch (error) {
-      // Our own revocation already holds for access tokens; the local emulator lacks this call.
-      this.deps.log.warn({ err: { name: (error as Error).name } }, 'Cognito global sign-out failed');
+      const name = (error as { name?: string }).name;
+      // A user that no longer exists has no sessions left to end.
+      if (name === 'UserNotFoundException') return;
+      this.deps.log.warn({ err: { name } }, 'Cognito global sign-out failed');
+      throw new HttpProblem('unavailable', 'Signing out at the identity provider failed; repeat the request', {}, { 'retry-after': '5' });
     }
+  }
+
+  /**
+   * Asks Cognito for tokens (login, refresh) and returns them once our API accepts them. Tokens
+   * issued in the second of a logout or reset are admitted by session id when that revocation is
+   * known to predate them; otherwise Cognito is asked once more, with the revocation read first.
+   */
+  private async openSession(issue: () => Promise<Tokens>): Promise<{ tokens: Tokens; claims: CognitoAccessTokenPayload }> {
+    let before: Revocation | undefined;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const tokens = await issue();
+      const claims = await this.deps.tokens.verifyToken(tokens.accessToken);
+      const after = await this.deps.users.revocation(claims.sub);
+      const verdict = newSessionVerdict(claims, before, after);
+      if (verdict === 'valid') return { tokens, claims };
+      if (verdict === 'admit' && (await this.deps.users.admitSession(claims.sub, after!.revocationId!, sessionId(claims)))) {
+        return { tokens, claims };
+      }
+      await this.discard(tokens);
+      before = await this.deps.users.revocation(claims.sub);
+    }
+    throw new HttpProblem('unavailable', 'This account is being signed out right now; try again', {}, { 'retry-after': '1' });
+  }
+
+  /** Tokens we will not hand out: their refresh token must not stay usable at Cognito. */
+  private async discard(tokens: Tokens): Promise<void> {
+    if (!tokens.refreshToken) return;
+    await this.deps.cognito
+      .send(new RevokeTokenCommand({ ClientId: this.deps.clientId, Token: tokens.refreshToken }))
+      .catch((error: unknown) => this.deps.log.warn({ err: { name: (error as Error).name } }, 'revoking an unused refresh token failed'));
   }
 
   /** Runs a call whose failure must look like success to the client (no user enumeration). */

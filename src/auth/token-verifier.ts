@@ -5,6 +5,7 @@ import type { CognitoAccessTokenPayload } from 'aws-jwt-verify/jwt-model';
 import type { AppConfig, Resources } from '../config.js';
 import type { UsersRepository } from '../data/users.js';
 import { HttpProblem } from '../lib/problem.js';
+import { isRevoked } from './revocation.js';
 
 export interface AuthenticatedUser {
   userId: string;
@@ -38,7 +39,8 @@ function createVerifier(resources: Resources, cognitoEndpoint: string | undefine
 
 /**
  * Verifies Cognito access tokens against a JWKS held in memory (fetched once at start-up, never
- * per request), then refuses tokens issued before the user's last logout or password reset.
+ * per request), then refuses tokens issued before the user's last logout or password reset
+ * (revocation.ts decides).
  */
 export class TokenVerifier {
   private constructor(
@@ -69,8 +71,7 @@ export class TokenVerifier {
     const match = /^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/.exec(header ?? '');
     if (!match) throw new HttpProblem('unauthorized', 'Send a Cognito access token: Authorization: Bearer <token>');
     const payload = await this.verifyToken(match[1]!);
-    const revokedBefore = await this.users.revokedBefore(payload.sub);
-    if (revokedBefore !== undefined && payload.iat <= revokedBefore) {
+    if (isRevoked(payload, await this.users.revocation(payload.sub))) {
       throw new HttpProblem('unauthorized', 'This session has ended; sign in again');
     }
     return { userId: payload.sub, username: payload.username, issuedAt: payload.iat };

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Revocation } from '../auth/revocation.js';
 import { keys } from './keys.js';
 
 export interface Profile {
@@ -51,28 +53,65 @@ export class UsersRepository {
   }
 
   /**
-   * Tokens issued at or before `beforeSeconds` stop working on every instance at once: the
-   * record is read with a strongly consistent read on each authenticated request.
+   * Tokens issued before `beforeSeconds`, and those issued in it that are not admitted later
+   * (admitSession), stop working on every instance at once: the record is read with a strongly
+   * consistent read on each authenticated request. Replaces any earlier revocation.
    */
-  async revokeTokens(userId: string, beforeSeconds: number): Promise<void> {
+  async revokeTokens(userId: string, beforeSeconds: number, options: { pendingSignOut?: string } = {}): Promise<void> {
     await this.dynamo.send(
       new PutCommand({
         TableName: this.table,
-        // Cognito access tokens live at most a day: after that the record has nothing left to refuse.
-        Item: { ...keys.tokenRevocation(userId), revokedBefore: beforeSeconds, ttl: beforeSeconds + REVOCATION_TTL_SECONDS },
+        Item: {
+          ...keys.tokenRevocation(userId),
+          revokedBefore: beforeSeconds,
+          revocationId: randomUUID(),
+          ...(options.pendingSignOut ? { pendingSignOut: options.pendingSignOut } : {}),
+          // Cognito access tokens live at most a day: after that the record has nothing left to refuse.
+          ttl: beforeSeconds + REVOCATION_TTL_SECONDS,
+        },
       }),
     );
   }
 
-  async revokedBefore(userId: string): Promise<number | undefined> {
+  async revocation(userId: string): Promise<Revocation | undefined> {
     const { Item } = await this.dynamo.send(
       new GetCommand({
         TableName: this.table,
         Key: keys.tokenRevocation(userId),
         ConsistentRead: true,
-        ProjectionExpression: 'revokedBefore',
+        ProjectionExpression: 'revokedBefore, revocationId, #sessions, pendingSignOut',
+        ExpressionAttributeNames: { '#sessions': 'sessions' },
       }),
     );
-    return typeof Item?.revokedBefore === 'number' ? Item.revokedBefore : undefined;
+    if (typeof Item?.revokedBefore !== 'number') return undefined;
+    return {
+      revokedBefore: Item.revokedBefore,
+      ...(typeof Item.revocationId === 'string' ? { revocationId: Item.revocationId } : {}),
+      sessions: Item.sessions instanceof Set ? [...(Item.sessions as Set<string>)] : [],
+      ...(typeof Item.pendingSignOut === 'string' ? { pendingSignOut: Item.pendingSignOut } : {}),
+    };
+  }
+
+  /**
+   * Makes a session issued in the revoked second valid, unless the revocation it was checked
+   * against has been replaced meanwhile (then false: that newer revocation may postdate it).
+   */
+  async admitSession(userId: string, revocationId: string, sessionId: string): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.tokenRevocation(userId),
+          UpdateExpression: 'ADD #sessions :session',
+          ConditionExpression: 'revocationId = :revocation',
+          ExpressionAttributeNames: { '#sessions': 'sessions' },
+          ExpressionAttributeValues: { ':session': new Set([sessionId]), ':revocation': revocationId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

@@ -1,4 +1,29 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { buildApp } from '../../../src/app.js';
+import { keys } from '../../../src/data/keys.js';
+import { failingCognito } from '../../accounts/failing-cognito.js';
 import { client, GOOD_PASSWORD, latestCode, mailTo, registeredUser, startAccountsApp, uniqueEmail, waitUntil, type ApiClient } from '../../helpers/accounts.js';
+import { testConfig } from '../../helpers/stack.js';
+import { queueDepth, waitFor } from '../../jobs/helpers.js';
+
+type Session = { accessToken: string; refreshToken: string };
+
+/** When Cognito issued the token (its `iat`, seconds). */
+const issuedAt = (token: string): number => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number }).iat;
+
+/**
+ * Runs `scenario` from the start of a second until the seconds it reports are all one (JWT
+ * times have one-second resolution): a slow run that crossed a second boundary is run again,
+ * never counted as a pass.
+ */
+async function withinOneSecond<T>(scenario: () => Promise<T & { seconds: number[] }>): Promise<T> {
+  for (let run = 0; run < 3; run++) {
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+    const result = await scenario();
+    if (new Set(result.seconds).size === 1) return result;
+  }
+  throw new Error('the scenario never fitted in one second');
+}
 
 /** Every account flow end to end over HTTP, reading codes from /_dev/mail as a person reads their inbox. */
 describe('accounts: /v1/auth and /v1/me', () => {
@@ -60,7 +85,8 @@ describe('accounts: /v1/auth and /v1/me', () => {
     // A second confirm is refused (AWS: 409 "cannot be confirmed"; the local Cognito has cleared
     // the code and answers it as a wrong code, 400) and sends nothing.
     expect([400, 409]).toContain((await api.post('/v1/auth/confirm', { email, code })).status);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Anything that confirm enqueued is processed (sent) before its message leaves the queue.
+    await waitFor(async () => (await queueDepth(server.app.aws.sqs, server.app.resources.queueUrl)) === 0, 10_000, 'the job queue to drain');
     expect((await mailTo(api, email)).filter((m) => /welcome/i.test(m.subject))).toHaveLength(1);
   });
 
@@ -137,6 +163,120 @@ describe('accounts: /v1/auth and /v1/me', () => {
     expect((await api.post('/v1/auth/login', { email: user.email, password: 'Brand-New-Pass-42' })).status).toBe(200);
     // Sessions from before the reset are over.
     expect((await api.get('/v1/me', user.accessToken)).status).toBe(401);
+  });
+
+  describe('in the very second of a logout or reset (JWT times are whole seconds)', () => {
+    const login = async (email: string, password = GOOD_PASSWORD) => {
+      const response = await api.post<Session>('/v1/auth/login', { email, password });
+      expect(response.status).toBe(200);
+      return response.body;
+    };
+    const revokedSecond = async (userId: string) => {
+      const { Item } = await server.app.aws.dynamo.send(
+        new GetCommand({ TableName: server.app.resources.table, Key: keys.tokenRevocation(userId), ConsistentRead: true }),
+      );
+      return Number(Item?.revokedBefore ?? -1);
+    };
+
+    it('logout: a login and a refresh in that second get working tokens; tokens from before stay refused', async () => {
+      const user = await registeredUser(api, 'second');
+      const { before, after, refreshed } = await withinOneSecond(async () => {
+        const before = await login(user.email);
+        expect((await api.post('/v1/auth/logout', undefined, before.accessToken)).status).toBe(204);
+        const after = await login(user.email);
+        const refreshed = await api.post<{ accessToken: string }>('/v1/auth/refresh', { refreshToken: after.refreshToken });
+        expect(refreshed.status).toBe(200);
+        const seconds = [issuedAt(before.accessToken), await revokedSecond(user.userId), issuedAt(after.accessToken), issuedAt(refreshed.body.accessToken)];
+        return { before, after, refreshed: refreshed.body, seconds };
+      });
+
+      expect((await api.get('/v1/me', after.accessToken)).status).toBe(200);
+      expect((await api.get('/v1/me', refreshed.accessToken)).status).toBe(200);
+      for (const token of [before.accessToken, user.accessToken]) expect((await api.get('/v1/me', token)).status).toBe(401);
+      for (const refreshToken of [before.refreshToken, user.refreshToken]) {
+        expect((await api.post('/v1/auth/refresh', { refreshToken })).status).toBe(401);
+      }
+    });
+
+    it('reset-password: a login with the new password in that second works; tokens from before stay refused', async () => {
+      const user = await registeredUser(api, 'second-reset');
+      let password = GOOD_PASSWORD;
+      let attempt = 0;
+      const { before, after } = await withinOneSecond(async () => {
+        // A code is spent by each reset: every run asks for its own, before the second starts counting.
+        expect((await api.post('/v1/auth/forgot-password', { email: user.email })).status).toBe(202);
+        const code = await latestCode(api, user.email, /reset/i);
+        const newPassword = `Second-Reset-Pass-${++attempt}`;
+        await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+        const before = await login(user.email, password);
+        expect((await api.post('/v1/auth/reset-password', { email: user.email, code, newPassword })).status).toBe(200);
+        password = newPassword;
+        const after = await login(user.email, password);
+        return { before, after, seconds: [issuedAt(before.accessToken), await revokedSecond(user.userId), issuedAt(after.accessToken)] };
+      });
+
+      expect((await api.get('/v1/me', after.accessToken)).status).toBe(200);
+      for (const token of [before.accessToken, user.accessToken]) expect((await api.get('/v1/me', token)).status).toBe(401);
+      expect((await api.post('/v1/auth/refresh', { refreshToken: before.refreshToken })).status).toBe(401);
+      expect((await api.post('/v1/auth/refresh', { refreshToken: after.refreshToken })).status).toBe(200);
+    });
+  });
+
+  describe("when Cognito's global sign-out fails", () => {
+    let cognito: Awaited<ReturnType<typeof failingCognito>>;
+    let broken: Awaited<ReturnType<typeof buildApp>>;
+    let brokenApi: ApiClient;
+    beforeAll(async () => {
+      const base = testConfig({ AWS_MAX_ATTEMPTS: '1' });
+      cognito = await failingCognito(base.aws.endpoints.cognito!);
+      broken = await buildApp({ ...base, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, cognito: cognito.endpoint } } }, { logger: false });
+      brokenApi = client(await broken.listen({ port: 0, host: '127.0.0.1' }));
+    });
+    afterAll(async () => {
+      await broken.close();
+      await cognito.close();
+    });
+    afterEach(() => cognito.failing.clear());
+
+    const problem503 = (response: { status: number; headers: Headers }) => {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    };
+
+    it('logout answers 503 (never 204 with the refresh token alive), and repeating it once Cognito is back ends the sessions', async () => {
+      const user = await registeredUser(api, 'signout-down');
+      cognito.failing.add('AdminUserGlobalSignOut');
+      problem503(await brokenApi.post('/v1/auth/logout', undefined, user.accessToken));
+      expect(cognito.calls.get('AdminUserGlobalSignOut')).toBe(1);
+      // Nothing changed, so the caller can repeat the call with the same token.
+      expect((await brokenApi.get('/v1/me', user.accessToken)).status).toBe(200);
+
+      cognito.failing.clear();
+      expect((await brokenApi.post('/v1/auth/logout', undefined, user.accessToken)).status).toBe(204);
+      expect((await api.get('/v1/me', user.accessToken)).status).toBe(401);
+      expect((await api.post('/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+    });
+
+    it('reset-password answers 503; older access tokens end at once, and repeating the same request finishes the sign-out', async () => {
+      const user = await registeredUser(api, 'reset-down');
+      expect((await api.post('/v1/auth/forgot-password', { email: user.email })).status).toBe(202);
+      const code = await latestCode(api, user.email, /reset/i);
+      const request = { email: user.email, code, newPassword: 'After-Outage-Pass-7' };
+
+      cognito.failing.add('AdminUserGlobalSignOut');
+      problem503(await brokenApi.post('/v1/auth/reset-password', request));
+      expect((await api.get('/v1/me', user.accessToken)).status).toBe(401);
+      // The code is spent, yet the same request is not a dead end.
+      problem503(await brokenApi.post('/v1/auth/reset-password', request));
+
+      cognito.failing.clear();
+      expect((await brokenApi.post('/v1/auth/reset-password', request)).status).toBe(200);
+      expect((await api.post('/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+      // Once finished, the spent code is just a wrong code again.
+      expect((await brokenApi.post('/v1/auth/reset-password', request)).status).toBe(400);
+      expect((await api.post('/v1/auth/login', { email: user.email, password: request.newPassword })).status).toBe(200);
+    });
   });
 
   it('resend-code answers 202 for any address', async () => {

@@ -55,7 +55,7 @@ const auth: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/login',
-    { ...limited, schema: { tags, summary: 'Sign in', body: loginBody, response: { 200: tokensResponse, ...problemResponses(400, 401, 403, 429) } } },
+    { ...limited, schema: { tags, summary: 'Sign in', body: loginBody, response: { 200: tokensResponse, ...problemResponses(400, 401, 403, 429, 503) } } },
     async (request) => {
       await app.emailRateLimit.consume('login', request.body.email);
       const tokens = await app.accounts.login(request.body);
@@ -65,7 +65,7 @@ const auth: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/refresh',
-    { ...limited, schema: { tags, summary: 'New access and id tokens', body: refreshBody, response: { 200: refreshedTokensResponse, ...problemResponses(400, 401, 429) } } },
+    { ...limited, schema: { tags, summary: 'New access and id tokens', body: refreshBody, response: { 200: refreshedTokensResponse, ...problemResponses(400, 401, 429, 503) } } },
     async (request) => app.accounts.refresh(request.body.refreshToken),
   );
 
@@ -74,7 +74,7 @@ const auth: FastifyPluginAsyncZod = async (app) => {
     {
       ...limited,
       preHandler: app.authenticate,
-      schema: { tags, summary: 'Sign out everywhere', security: [{ bearerAuth: [] }], response: { 204: noContent, ...problemResponses(401, 429) } },
+      schema: { tags, summary: 'Sign out everywhere', security: [{ bearerAuth: [] }], response: { 204: noContent, ...problemResponses(401, 429, 503) } },
     },
     async (request, reply) => {
       await app.accounts.logout(request.user);
@@ -94,7 +94,7 @@ const auth: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/reset-password',
-    { ...limited, schema: { tags, summary: 'Set a new password with the code', body: resetPasswordBody, response: { 200: ok, ...problemResponses(400, 429) } } },
+    { ...limited, schema: { tags, summary: 'Set a new password with the code', body: resetPasswordBody, response: { 200: ok, ...problemResponses(400, 429, 503) } } },
     async (request) => {
       await app.emailRateLimit.consume('reset-password', request.body.email);
       await app.accounts.resetPassword(request.body);
