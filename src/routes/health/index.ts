@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { liveResponse, readyResponse } from '../../schemas/health.js';
-import { checkReadiness } from './readiness.js';
+import { ReadinessCache } from './readiness.js';
 
-const PROBE_TIMEOUT_MS = 2000;
+export const PROBE_TIMEOUT_MS = 2000;
+/** Anyone may call /health/ready: six AWS calls at most every few seconds, whatever the request rate. */
+export const READINESS_TTL_MS = 3000;
 
 const health: FastifyPluginAsyncZod = async (app) => {
+  const readiness = new ReadinessCache(app.healthChecks, { ttlMs: READINESS_TTL_MS, timeoutMs: PROBE_TIMEOUT_MS });
+
   app.get(
     '/live',
     { schema: { tags: ['health'], summary: 'The process runs', response: { 200: liveResponse } } },
@@ -16,12 +20,12 @@ const health: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['health'],
-        summary: 'Every dependency answers',
+        summary: 'Every dependency answers (each probe result is reused for 3 s)',
         response: { 200: readyResponse, 503: readyResponse },
       },
     },
     async (_request, reply) => {
-      const report = await checkReadiness(app.healthChecks, PROBE_TIMEOUT_MS);
+      const report = await readiness.report();
       reply.header('cache-control', 'no-store');
       return reply.status(report.status === 'ok' ? 200 : 503).send(report);
     },
