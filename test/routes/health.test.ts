@@ -66,7 +66,7 @@ describe('GET /health/live and /health/ready', () => {
 
 describe('ReadinessCache', () => {
   const probe = (name: HealthCheck['name'], outcome: () => Promise<void>) => {
-    const counted = { calls: 0, check: { name, check: () => (counted.calls++, outcome()) } as HealthCheck };
+    const counted: { calls: number; check: HealthCheck } = { calls: 0, check: { name, check: () => (counted.calls++, outcome()) } };
     return counted;
   };
 
