@@ -5,7 +5,7 @@ import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AdminGetUserCommand, CognitoIdentityProviderClient, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { freePort } from '../src/local/ports.js';
 import { LOCAL_CREDENTIALS } from '../src/local/service.js';
@@ -94,8 +94,6 @@ describe('npm start on the embedded local stack', () => {
     expect(first.output()).toMatch(/"msg":"stopped"/);
     expect(first.output()).not.toContain('second signal');
     expect(processesUsing(dataDir)).toEqual([]);
-    // The queued message was saved by the clean stop (it lives in memory while running).
-    expect(fs.existsSync(path.join(dataDir, 'sqs', 'messages.json'))).toBe(true);
 
     const second = await startPlatform(dataDir);
     console.log(`local platform ready (warm, existing data) in ${second.readyMs} ms`);
@@ -117,5 +115,40 @@ describe('npm start on the embedded local stack', () => {
       expect(await second.exited).toBe(0);
     }
     expect(processesUsing(dataDir)).toEqual([]);
+  }, 120_000);
+
+  it('loses no acknowledged job when it is killed (kill -9) while jobs are queued and in flight', async () => {
+    const crashDir = fs.mkdtempSync(path.join(os.tmpdir(), 'auroravault-crash-'));
+    try {
+      const first = await startPlatform(crashDir);
+      const sqsAt = (endpoint: string) => new SQSClient({ region: 'us-east-1', endpoint, credentials: { ...LOCAL_CREDENTIALS } });
+      const before = sqsAt(first.endpoints.sqs!);
+      const queueUrl = (await before.send(new GetQueueUrlCommand({ QueueName: 'auroravault-jobs' }))).QueueUrl!;
+      for (const body of ['{"job":1}', '{"job":2}', '{"job":3}']) {
+        await before.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+      }
+      // Job 1 is done, job 2 is being worked on when the process dies, job 3 waits.
+      const taken = await before.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 2, VisibilityTimeout: 600 }));
+      expect(taken.Messages?.map((m) => m.Body)).toEqual(['{"job":1}', '{"job":2}']);
+      await before.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: taken.Messages![0]!.ReceiptHandle }));
+      before.destroy();
+      process.kill(-first.child.pid!, 'SIGKILL');
+      await first.exited;
+      expect(first.output()).not.toMatch(/"msg":"stopped"/);
+
+      const second = await startPlatform(crashDir);
+      try {
+        const after = sqsAt(second.endpoints.sqs!);
+        const url = (await after.send(new GetQueueUrlCommand({ QueueName: 'auroravault-jobs' }))).QueueUrl!;
+        const received = await after.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }));
+        expect(received.Messages?.map((m) => m.Body).sort()).toEqual(['{"job":2}', '{"job":3}']);
+        after.destroy();
+      } finally {
+        ctrlC(second);
+        expect(await second.exited).toBe(0);
+      }
+    } finally {
+      fs.rmSync(crashDir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import {
   DescribeUserPoolClientCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { tableSchema } from '../data/table-schema.js';
 import { MAX_RECEIVES } from '../jobs/queue-policy.js';
 
@@ -51,45 +51,27 @@ export async function provisionTable(client: DynamoDBClient, table: string): Pro
   );
 }
 
-/** The job queue and its dead-letter queue; CreateQueue is idempotent for identical attributes. */
+/**
+ * The job queue and its dead-letter queue. The local queues outlive a run (with their messages):
+ * each is created if missing, then given this run's attributes (e.g. another visibility timeout).
+ */
 export async function provisionQueues(
   client: SQSClient,
   names: { queue: string; dlq: string },
   visibilitySeconds: number,
 ): Promise<{ queueUrl: string; dlqUrl: string }> {
-  const dlq = await client.send(
-    new CreateQueueCommand({ QueueName: names.dlq, Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }),
-  );
-  const dlqUrl = dlq.QueueUrl!;
+  const ensure = async (name: string, attributes: Record<string, string>) => {
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name }));
+    await client.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+    return QueueUrl!;
+  };
+  const dlqUrl = await ensure(names.dlq, { MessageRetentionPeriod: String(14 * 24 * 3600) });
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
-  const queue = await client.send(
-    new CreateQueueCommand({
-      QueueName: names.queue,
-      Attributes: {
-        VisibilityTimeout: String(visibilitySeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: MAX_RECEIVES }),
-      },
-    }),
-  );
-  return { queueUrl: queue.QueueUrl!, dlqUrl };
-}
-
-/** Puts back the messages the previous run saved on stop. */
-export async function restoreMessages(
-  client: SQSClient,
-  urls: Record<string, string>,
-  snapshot: { name: string; messages: { body: string; messageAttributes: Record<string, unknown> }[] }[],
-): Promise<number> {
-  let restored = 0;
-  for (const queue of snapshot) {
-    const url = urls[queue.name];
-    if (!url) continue;
-    for (const message of queue.messages) {
-      await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: message.body, MessageAttributes: message.messageAttributes as never }));
-      restored++;
-    }
-  }
-  return restored;
+  const queueUrl = await ensure(names.queue, {
+    VisibilityTimeout: String(visibilitySeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: MAX_RECEIVES }),
+  });
+  return { queueUrl, dlqUrl };
 }
 
 /** The app client the API uses: no secret, password and refresh-token auth. Reused when it still exists. */

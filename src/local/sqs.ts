@@ -1,76 +1,88 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LocalService } from './service.js';
-
-interface SavedMessage {
-  body: string;
-  messageAttributes: Record<string, unknown>;
-}
-
-interface QueueSnapshot {
-  name: string;
-  messages: SavedMessage[];
-}
+import { SqsJournal } from './sqs-journal.js';
+import { loadFauxqsStore, recordChanges, restoreQueues, stateRecords, type FauxqsStore, type FauxqsStoreClass } from './sqs-store.js';
 
 /**
- * SQS via fauxqs, which keeps messages in memory only. To keep jobs across restarts the
- * messages of each queue (in flight included: they were never deleted) are written to disk
- * on stop and put back on start, which is SQS's at-least-once promise, not a duplicate.
+ * SQS via fauxqs, which keeps queues in memory, made durable like SQS: every change a call makes
+ * (send, delete, receive count, redrive to the DLQ, purge, queue create/update/delete) is appended
+ * to <directory>/journal.jsonl and fdatasync'ed before the call is answered, so a crash loses no
+ * acknowledged message. A start replays the journal; messages in flight at the crash come back
+ * visible (at-least-once, as SQS would after their visibility timeout).
  */
 export function localSqs(options: {
   port: number;
   directory: string;
-  queueNames: () => string[];
-  /** Creates the queues and re-sends saved messages: a fresh fauxqs knows no queues. */
+  /** Creates or updates the app's queues (restored queues keep their messages). */
   provision: () => Promise<void>;
 }): LocalService {
-  let server: { close(): Promise<void> } | undefined;
+  let close: (() => Promise<void>) | undefined;
   const endpoint = `http://127.0.0.1:${options.port}`;
-  const snapshotFile = path.join(options.directory, 'messages.json');
+  const journalFile = path.join(options.directory, 'journal.jsonl');
 
   return {
     name: 'sqs',
     endpoint,
     get running() {
-      return server !== undefined;
+      return close !== undefined;
     },
     async start() {
-      if (server) return;
-      // fauxqs is ESM-only, and its own starter binds 0.0.0.0: build its app and listen on loopback.
-      // Queue URLs then look like AWS's: http://sqs.<region>.localhost:<port>/<account>/<name>.
+      if (close) return;
       const { buildApp } = await import('fauxqs');
-      const app = buildApp({ logger: false });
-      await app.listen({ port: options.port, host: '127.0.0.1' });
-      server = app;
+      const SqsStore = await loadFauxqsStore();
+      const store = new SqsStore();
+      restoreQueues(store, await SqsJournal.read(journalFile), options.port);
+      const journal = await SqsJournal.open(journalFile, () => stateRecords(store));
+      recordChanges(store, journal);
+
+      // fauxqs's own starter binds 0.0.0.0: build its app and listen on loopback. Queue URLs then
+      // look like AWS's: http://sqs.<region>.localhost:<port>/<account>/<name>.
+      const stores = { sqsStore: store } as unknown as NonNullable<Parameters<typeof buildApp>[0]>['stores'];
+      const app = buildApp({ logger: false, stores });
+      // onSend runs before the answer is written: what the call changed is on disk by then.
+      app.addHook('onSend', async (_request, _reply, payload) => {
+        await journal.flush();
+        return payload;
+      });
+      try {
+        await app.listen({ port: options.port, host: '127.0.0.1' });
+      } catch (error) {
+        await journal.close();
+        throw error;
+      }
+      close = async () => {
+        await app.close();
+        await journal.close();
+      };
       await options.provision();
+      await importSavedMessages(store, SqsStore, options.directory, journal);
     },
     async stop() {
-      const instance = server;
-      server = undefined;
-      if (!instance) return;
-      const snapshot: QueueSnapshot[] = [];
-      for (const name of options.queueNames()) {
-        const response = await fetch(`${endpoint}/_fauxqs/queues/${name}`);
-        if (!response.ok) continue;
-        const queue = (await response.json()) as { messages: Record<'ready' | 'delayed', SavedMessage[]> & { inflight: { message: SavedMessage }[] } };
-        const all = [...queue.messages.ready, ...queue.messages.delayed, ...queue.messages.inflight.map((i) => i.message)];
-        snapshot.push({ name, messages: all.map((m) => ({ body: m.body, messageAttributes: m.messageAttributes })) });
-      }
-      await fs.mkdir(options.directory, { recursive: true });
-      await fs.writeFile(snapshotFile, JSON.stringify(snapshot));
-      await instance.close();
+      const closing = close;
+      close = undefined;
+      await closing?.();
     },
   };
 }
 
-/** Messages saved by the last stop, removed from disk once read (they are about to be re-sent). */
-export async function takeSqsSnapshot(directory: string): Promise<QueueSnapshot[]> {
+/**
+ * Earlier versions saved the queues only on a clean stop, to messages.json: those messages are
+ * sent once more (journaled), then the file goes.
+ */
+async function importSavedMessages(store: FauxqsStore, SqsStore: FauxqsStoreClass, directory: string, journal: SqsJournal): Promise<void> {
   const file = path.join(directory, 'messages.json');
+  let saved: { name: string; messages: { body: string; messageAttributes: Record<string, unknown> }[] }[];
   try {
-    const snapshot = JSON.parse(await fs.readFile(file, 'utf8')) as QueueSnapshot[];
-    await fs.rm(file);
-    return snapshot;
+    saved = JSON.parse(await fs.readFile(file, 'utf8')) as typeof saved;
   } catch {
-    return [];
+    return;
   }
+  for (const queue of saved) {
+    for (const message of queue.messages) {
+      store.getQueueByName(queue.name)?.enqueue(SqsStore.createMessage(message.body, message.messageAttributes));
+    }
+  }
+  await journal.flush();
+  await fs.rm(file);
 }

@@ -11,10 +11,10 @@ import { localCognito, type CognitoMessage } from './cognito.js';
 import { localDynamo } from './dynamodb.js';
 import { localEventBridge } from './eventbridge.js';
 import { freePort } from './ports.js';
-import { provisionQueues, provisionTable, provisionUserPoolClient, restoreMessages } from './provision.js';
+import { provisionQueues, provisionTable, provisionUserPoolClient } from './provision.js';
 import { localS3 } from './s3.js';
 import { localSes } from './ses.js';
-import { localSqs, takeSqsSnapshot } from './sqs.js';
+import { localSqs } from './sqs.js';
 import { LOCAL_CREDENTIALS, type LocalService } from './service.js';
 
 export interface LocalStackOptions {
@@ -119,14 +119,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     sqs: localSqs({
       port: sqsPort!,
       directory: path.join(dataDir, 'sqs'),
-      queueNames: () => [NAMES.queue, NAMES.dlq],
       provision: async () => {
         queues = await provisionQueues(sqs, { queue: NAMES.queue, dlq: NAMES.dlq }, options.visibilitySeconds ?? 60);
-        await restoreMessages(
-          sqs,
-          { [NAMES.queue]: queues.queueUrl, [NAMES.dlq]: queues.dlqUrl },
-          await takeSqsSnapshot(path.join(dataDir, 'sqs')),
-        );
       },
     }),
     ses: localSes({ port: sesPort! }),
