@@ -225,10 +225,21 @@ export default $config({
     const vpc = new sst.aws.Vpc("Vpc");
     const cluster = new sst.aws.Cluster("Cluster", { vpc });
 
-    // Only CloudFront may reach the load balancer.
+    // Only our distribution may reach the load balancer: the security group admits CloudFront's
+    // origin-facing addresses only (any distribution, anyone's), and the listener forwards only
+    // requests carrying this secret header, which Cdn adds to every origin request; anything else
+    // gets the listener's default 403. Over HTTPS (below), the header cannot be read on the way.
     const cloudfrontOriginFacing = aws.ec2.getManagedPrefixListOutput({
       name: "com.amazonaws.global.cloudfront.origin-facing",
     });
+    // A long random value without `*` or `?` (ALB header conditions treat them as wildcards):
+    //   npx sst secret set OriginVerifySecret "$(openssl rand -hex 32)"
+    const originVerify = new sst.Secret("OriginVerifySecret");
+    const ORIGIN_VERIFY_HEADER = "X-Origin-Verify";
+    // CloudFront checks that the origin's certificate names the origin's host, and no certificate
+    // can name *.elb.amazonaws.com: the ALB gets a name of ours, with an ACM certificate validated
+    // in the domain's Route 53 hosted zone (docs/architecture.md, "CloudFront to the ALB").
+    const originDomain = `api-origin-${$app.stage}.${domain}`;
 
     const api = new sst.aws.Service("Api", {
       cluster,
@@ -249,7 +260,16 @@ export default $config({
       // Readiness probes SES with GetAccount, an account-level call the Email link does not grant.
       permissions: [{ actions: ["ses:GetAccount"], resources: ["*"] }],
       loadBalancer: {
-        rules: [{ listen: "80/http", forward: "3000/http" }],
+        domain: { name: originDomain, dns: sst.aws.dns() },
+        // A rule with conditions and no unconditional one: the listener's default action is SST's
+        // fixed 403, so only requests with the secret header reach the tasks.
+        rules: [
+          {
+            listen: "443/https",
+            forward: "3000/http",
+            conditions: { header: { name: ORIGIN_VERIFY_HEADER, values: [originVerify.value] } },
+          },
+        ],
         health: {
           // Liveness, not readiness: if a shared dependency (say SES) is down, failing every task's
           // health check would make ECS replace healthy tasks in a loop; /health/ready is for alarms and people.
@@ -274,12 +294,16 @@ export default $config({
           args.ingress = [
             {
               protocol: "tcp",
-              fromPort: 80,
-              toPort: 80,
+              fromPort: 443,
+              toPort: 443,
               prefixListIds: [cloudfrontOriginFacing.id],
-              description: "CloudFront origin-facing",
+              description: "CloudFront origin-facing, HTTPS only",
             },
           ];
+        },
+        listener: (args) => {
+          // TLS 1.2 and 1.3 only (the default policy still accepts TLS 1.0).
+          args.sslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06";
         },
       },
     });
@@ -292,14 +316,16 @@ export default $config({
       origins: [
         {
           originId: "api",
-          domainName: loadBalancer.dnsName,
+          // The ALB's own name, which its certificate covers (not loadBalancer.dnsName).
+          domainName: originDomain,
           customOriginConfig: {
             httpPort: 80,
             httpsPort: 443,
-            originProtocolPolicy: "http-only",
+            originProtocolPolicy: "https-only",
             originSslProtocols: ["TLSv1.2"],
             originReadTimeout: 60,
           },
+          customHeaders: [{ name: ORIGIN_VERIFY_HEADER, value: originVerify.value }],
         },
       ],
       defaultCacheBehavior: {

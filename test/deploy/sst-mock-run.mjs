@@ -285,6 +285,23 @@ function fakeState(type, name, inputs) {
       state.defaultSecurityGroupId = "sg-default";
       state.defaultRouteTableId = "rtb-default";
       break;
+    case "aws:acm/certificate:Certificate":
+      // What ACM answers for DNS validation: one CNAME per name, to be created in the hosted zone.
+      state.arn = `arn:aws:acm:${region}:${account}:certificate/${fakeId(type, name)}`;
+      state.domainValidationOptions = [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])].map((domainName) => ({
+        domainName,
+        resourceRecordName: `_mockvalidation.${domainName}.`,
+        resourceRecordType: "CNAME",
+        resourceRecordValue: "_mockvalidation.acm-validations.aws.",
+      }));
+      break;
+    case "aws:acm/certificateValidation:CertificateValidation":
+      state.certificateArn = inputs.certificateArn;
+      break;
+    case "pulumi-nodejs:dynamic:Resource":
+      // SST's Route 53 zone lookup (a dynamic provider): the zone that holds the domain.
+      if (name.endsWith(".sst.aws.HostedZoneLookup")) state.zoneId = "Z0MOCKHOSTEDZONE";
+      break;
     case "docker-build:index:Image":
       state.digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
       state.ref = `${account}.dkr.ecr.${region}.amazonaws.com/sst-asset@${state.digest}`;

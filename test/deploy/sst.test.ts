@@ -17,6 +17,8 @@ import { passwordPolicy } from '../../src/auth/password-policy';
 import { loadConfig } from '../../src/config';
 
 const root = path.resolve(__dirname, '../..');
+// What `sst secret set OriginVerifySecret ...` provides on a real deploy.
+const ORIGIN_SECRET = 'b5f0c2a4e9d14c7f8a3e6d2b1c0f9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d';
 // What `sst secret set PhotoSigningKey < key.pem` provides on a real deploy.
 const photoSigningPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const platform = path.join(root, '.sst', 'platform');
@@ -64,6 +66,11 @@ function unwrap<T>(value: unknown): T {
   if (value && typeof value === 'object' && SECRET_SIG in value) return (value as unknown as { value: T }).value;
   return value as T;
 }
+/**
+ * Every input unwrapped: what derives from a secret is marked secret too (the load balancer's
+ * settings carry the origin secret's mark through SST's rules output, harmlessly).
+ */
+const plain = (inputs: Inputs): Inputs => Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key, unwrap(value)]));
 
 interface TscError {
   file: string;
@@ -82,7 +89,7 @@ function parseTsc(out: string): TscError[] {
 const mutations = [
   { from: 'stream: "new-and-old-images"', to: 'stream: "new-and-old"' },
   { from: 'cpu: "0.5 vCPU"', to: 'cpu: "0.3 vCPU"' },
-  { from: 'listen: "80/http"', to: 'listen: "80/htp"' },
+  { from: 'listen: "443/https"', to: 'listen: "443/htps"' },
   { from: 'usernames: ["email"]', to: 'usernames: ["mail"]' },
 ];
 
@@ -125,6 +132,7 @@ beforeAll(async () => {
     // What `sst secret set CursorSecret ...` provides on a real deploy.
     SST_SECRET_CursorSecret: 'mock-cursor-secret-of-at-least-32-chars',
     SST_SECRET_PhotoSigningKey: photoSigningPem,
+    SST_SECRET_OriginVerifySecret: ORIGIN_SECRET,
     SST_MOCK_TIMEOUT_MS: '120000',
   };
   const [typecheck, mocked] = await Promise.all([
@@ -189,6 +197,8 @@ describe('sst.config.ts under Pulumi mocks', () => {
         'sst:aws:Bus Bus',
         'sst:aws:CDN Cdn',
         'sst:aws:CDN PhotoCdn',
+        // The load balancer's certificate (ACM, DNS-validated in Route 53).
+        'sst:aws:Certificate ApiSsl',
         'sst:aws:Cluster Cluster',
         'sst:aws:CognitoUserPool UserPool',
         'sst:aws:CognitoUserPoolClient UserPoolClient',
@@ -209,8 +219,8 @@ describe('sst.config.ts under Pulumi mocks', () => {
       expect(image.dockerfile.location).toBe(path.join(root, 'Dockerfile'));
     });
 
-    it('ALB listens on 80/http and forwards to container port 3000, health check /health/live', () => {
-      const lb = one('aws:lb/loadBalancer:LoadBalancer', 'ApiLoadBalancer').inputs;
+    it('ALB listens on 443/https only and forwards to container port 3000, health check /health/live', () => {
+      const lb = plain(one('aws:lb/loadBalancer:LoadBalancer', 'ApiLoadBalancer').inputs);
       expect(lb.loadBalancerType).toBe('application');
       expect(lb.internal).toBe(false);
 
@@ -220,28 +230,52 @@ describe('sst.config.ts under Pulumi mocks', () => {
 
       const listeners = all('aws:lb/listener:Listener');
       expect(listeners).toHaveLength(1);
-      expect(listeners[0]!.inputs).toMatchObject({ port: 80, protocol: 'HTTP' });
-      expect(listeners[0]!.inputs.defaultActions).toEqual([
-        expect.objectContaining({ type: 'forward', targetGroupArn: expect.stringContaining('ApiTargetApiHTTP3000') }),
-      ]);
+      expect(listeners[0]!.inputs).toMatchObject({ port: 443, protocol: 'HTTPS', sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' });
+      // The certificate of the ALB's own name, validated in the hosted zone, and that name points at the ALB.
+      const certificate = one('aws:acm/certificate:Certificate', 'ApiSslCertificate').inputs;
+      expect(certificate).toMatchObject({ domainName: 'api-origin-test.photos.test.example', validationMethod: 'DNS' });
+      expect(listeners[0]!.inputs.certificateArn).toBe(one('aws:acm/certificateValidation:CertificateValidation', 'ApiSslValidation').inputs.certificateArn);
+      const records = all('aws:route53/record:Record').map((r) => r.inputs);
+      expect(records).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'CNAME', name: '_mockvalidation.api-origin-test.photos.test.example.' }),
+          expect.objectContaining({
+            type: 'A',
+            name: 'api-origin-test.photos.test.example',
+            aliases: [expect.objectContaining({ name: expect.stringMatching(new RegExp(`^${lb.name}-.*\\.elb\\.amazonaws\\.com$`)) })],
+          }),
+        ]),
+      );
 
-      const service = one('aws:ecs/service:Service', 'ApiService').inputs;
+      const service = plain(one('aws:ecs/service:Service', 'ApiService').inputs);
       expect(service.loadBalancers).toEqual([
         expect.objectContaining({ containerName: 'Api', containerPort: 3000, targetGroupArn: expect.stringContaining('ApiTargetApiHTTP3000') }),
       ]);
       expect(service.desiredCount).toBe(2);
     });
 
-    it('only CloudFront may reach the load balancer', () => {
+    it('only our distribution may reach the load balancer: CloudFront addresses on 443, and the secret origin header', () => {
       const sg = one('aws:ec2/securityGroup:SecurityGroup', 'ApiLoadBalancerSecurityGroup').inputs;
-      expect(sg.ingress).toEqual([expect.objectContaining({ fromPort: 80, toPort: 80, prefixListIds: ['pl-3b927c52'] })]);
+      expect(sg.ingress).toEqual([expect.objectContaining({ fromPort: 443, toPort: 443, prefixListIds: ['pl-3b927c52'] })]);
       expect(sg.ingress[0].cidrBlocks ?? []).toEqual([]);
       const prefixList = mock.invokes.find((i) => i.token === 'aws:ec2/getManagedPrefixList:getManagedPrefixList');
       expect(prefixList).toMatchObject({ inputs: { name: 'com.amazonaws.global.cloudfront.origin-facing' } });
+
+      // Without the header, the listener answers 403 itself; with it, the rule forwards to the tasks.
+      const listener = one('aws:lb/listener:Listener', 'ApiListenerHTTPS443').inputs;
+      expect(listener.defaultActions).toEqual([expect.objectContaining({ type: 'fixed-response', fixedResponse: expect.objectContaining({ statusCode: '403' }) })]);
+      const rules = all('aws:lb/listenerRule:ListenerRule').map((r) => r.inputs);
+      expect(rules).toHaveLength(1);
+      expect(rules[0]!.actions).toEqual([expect.objectContaining({ type: 'forward', targetGroupArn: expect.stringContaining('ApiTargetApiHTTP3000') })]);
+      expect(unwrap<unknown>(rules[0]!.conditions)).toEqual([{ httpHeader: { httpHeaderName: 'X-Origin-Verify', values: [ORIGIN_SECRET] } }]);
+
+      // The distribution sends exactly that header to the origin.
+      const [origin] = unwrap<Inputs[]>(one('aws:cloudfront/distribution:Distribution', 'CdnDistribution').inputs.origins);
+      expect(origin!.customHeaders).toEqual([{ name: 'X-Origin-Verify', value: ORIGIN_SECRET }]);
     });
 
     it('autoscales between 2 and 10 tasks on CPU and memory', () => {
-      const target = one('aws:appautoscaling/target:Target', 'ApiAutoScalingTarget').inputs;
+      const target = plain(one('aws:appautoscaling/target:Target', 'ApiAutoScalingTarget').inputs);
       expect(target).toMatchObject({ minCapacity: 2, maxCapacity: 10, scalableDimension: 'ecs:service:DesiredCount' });
       const metrics = all('aws:appautoscaling/policy:Policy').map(
         (p) => p.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType,
@@ -403,16 +437,16 @@ describe('sst.config.ts under Pulumi mocks', () => {
     one('aws:cloudwatch/eventBus:EventBus', 'BusBus');
   });
 
-  it('CloudFront distribution has the load balancer as its only origin', () => {
-    const lbName = one('aws:lb/loadBalancer:LoadBalancer', 'ApiLoadBalancer').inputs.name as string;
+  it('CloudFront distribution has the load balancer as its only origin, reached over HTTPS by the name its certificate covers', () => {
     const dist = one('aws:cloudfront/distribution:Distribution', 'CdnDistribution').inputs;
-    expect(dist.origins).toEqual([
+    expect(unwrap<Inputs[]>(dist.origins)).toEqual([
       expect.objectContaining({
         originId: 'api',
-        domainName: expect.stringMatching(new RegExp(`^${lbName}-.*\\.elb\\.amazonaws\\.com$`)),
-        customOriginConfig: expect.objectContaining({ httpPort: 80, originProtocolPolicy: 'http-only' }),
+        domainName: one('aws:acm/certificate:Certificate', 'ApiSslCertificate').inputs.domainName,
+        customOriginConfig: expect.objectContaining({ httpsPort: 443, originProtocolPolicy: 'https-only', originSslProtocols: ['TLSv1.2'] }),
       }),
     ]);
+    expect(mock.outputs.loadBalancer).toBe('https://api-origin-test.photos.test.example/');
     expect(dist.defaultCacheBehavior).toMatchObject({ targetOriginId: 'api', viewerProtocolPolicy: 'redirect-to-https' });
     expect(dist.defaultCacheBehavior.allowedMethods).toEqual(expect.arrayContaining(['PUT', 'POST', 'DELETE']));
   });
