@@ -1,3 +1,6 @@
+/** What a GSI2 due entry asks the sweepers to do; see docs/data-model.md. */
+export type DueKind = 'UPLOAD' | 'PURGE' | 'PROCESS' | 'OBJECTS';
+
 /**
  * Every item key of the single table, in one place: each access pattern in docs/data-model.md
  * maps to one of these builders. Prefixes keep entities apart inside a partition.
@@ -20,11 +23,23 @@ export const keys = {
   /** GSI1: a user's ready photos by taken-at (timeline), or trashed photos by trashed-at. */
   timeline: (userId: string, takenAt: string, photoId: string) => ({ GSI1PK: `TIMELINE#${userId}`, GSI1SK: `${takenAt}#${photoId}` }),
   trash: (userId: string, trashedAt: string, photoId: string) => ({ GSI1PK: `TRASH#${userId}`, GSI1SK: `${trashedAt}#${photoId}` }),
-  /** GSI2: work for the sweepers, by due time (uploads whose URL expired, trash older than 30 days). */
-  due: (kind: 'UPLOAD' | 'PURGE', dueAt: string, userId: string, photoId: string) => ({
+  /**
+   * GSI2: work for the sweepers, by due time (uploads whose URL expired, trash older than 30 days,
+   * photos whose processing or PhotoUploaded event is overdue).
+   */
+  due: (kind: DueKind, dueAt: string, userId: string, photoId: string) => ({
     GSI2PK: `DUE#${kind}`,
     GSI2SK: `${dueAt}#${userId}#${photoId}`,
   }),
+  /**
+   * Objects of a deleted or rejected photo that must go (src/data/deletions.ts): written in the same
+   * transaction as the record's deletion, kept until no upload URL of the photo can write any more.
+   */
+  tombstone: (userId: string, photoId: string) => ({ PK: `USER#${userId}`, SK: `TOMBSTONE#${photoId}` }),
+  /** An account being deleted: the deletion job's durable to-do, until its last sweep of the user's prefix. */
+  accountDeletion: (userId: string) => ({ PK: `USER#${userId}`, SK: 'DELETION' }),
+  /** GSI2: account deletions whose job is due (first run lost, or the late re-sweep). */
+  accountDue: (dueAt: string, userId: string) => ({ GSI2PK: 'DUE#ACCOUNT', GSI2SK: `${dueAt}#${userId}` }),
   /** A side effect that must happen once (src/jobs/idempotency.ts). */
   idempotency: (key: string) => ({ PK: `IDEMPOTENCY#${key}`, SK: 'IDEMPOTENCY' }),
 } as const;

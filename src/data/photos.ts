@@ -1,12 +1,14 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { tombstoneFor, tombstoneItem, type Tombstone } from './deletions.js';
 import { keys } from './keys.js';
 
 export type PhotoStatus = 'uploading' | 'processing' | 'ready' | 'rejected';
@@ -35,6 +37,8 @@ export interface PhotoRecord {
   thumbhash?: string;
   derivatives?: { thumbnail: string; preview: string };
   trashedAt?: string;
+  /** While in the trash: when the purge is due (mirrored in GSI2 `DUE#PURGE`; pushed on while a purge job holds it). */
+  purgeAt?: string;
   rejectedReason?: string;
 }
 
@@ -183,8 +187,13 @@ export class PhotosRepository {
     );
   }
 
-  /** A photo that will never be ready: kept a week so clients can read why, its bytes released now. */
+  /**
+   * A photo that will never be ready: kept a week so clients can read why, its bytes released now.
+   * A tombstone in the same transaction makes its objects go (derivatives included), and go again
+   * after its upload URL died, so an upload URL still valid cannot leave bytes nobody pays for.
+   */
   async reject(photo: PhotoRecord, reason: string, nowSeconds: number): Promise<boolean> {
+    const tombstone = tombstoneFor(photo, new Date(nowSeconds * 1000));
     return this.transaction([
       {
         Update: {
@@ -197,6 +206,7 @@ export class PhotosRepository {
         },
       },
       this.usageChange(photo.userId, -photo.size, -1),
+      { Put: { TableName: this.table, Item: tombstoneItem(tombstone) } },
     ]);
   }
 
@@ -205,11 +215,12 @@ export class PhotosRepository {
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(photo.userId, photo.photoId),
-        UpdateExpression: 'SET trashedAt = :at, GSI1PK = :g1, GSI1SK = :g1s, GSI2PK = :g2, GSI2SK = :g2s',
+        UpdateExpression: 'SET trashedAt = :at, purgeAt = :purgeAt, GSI1PK = :g1, GSI1SK = :g1s, GSI2PK = :g2, GSI2SK = :g2s',
         ConditionExpression: 'attribute_not_exists(trashedAt) AND #status IN (:processing, :ready)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':at': trashedAt,
+          ':purgeAt': purgeAt,
           ':g1': keys.trash(photo.userId, trashedAt, photo.photoId).GSI1PK,
           ':g1s': keys.trash(photo.userId, trashedAt, photo.photoId).GSI1SK,
           ':g2': keys.due('PURGE', purgeAt, photo.userId, photo.photoId).GSI2PK,
@@ -221,30 +232,80 @@ export class PhotosRepository {
     );
   }
 
+  /**
+   * Out of the trash, back to the timeline when ready. The condition pins the trash entry and the
+   * status the index decision was made on (a photo that became ready meanwhile: false, re-read).
+   */
   async restore(photo: PhotoRecord): Promise<boolean> {
     const back = photo.status === 'ready' && photo.takenAtUtc ? keys.timeline(photo.userId, photo.takenAtUtc, photo.photoId) : undefined;
     return this.conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(photo.userId, photo.photoId),
-        UpdateExpression: back ? 'SET GSI1PK = :g1, GSI1SK = :g1s REMOVE trashedAt, GSI2PK, GSI2SK' : 'REMOVE trashedAt, GSI1PK, GSI1SK, GSI2PK, GSI2SK',
-        ConditionExpression: 'attribute_exists(trashedAt)',
-        ...(back ? { ExpressionAttributeValues: { ':g1': back.GSI1PK, ':g1s': back.GSI1SK } } : {}),
+        UpdateExpression: back ? 'SET GSI1PK = :g1, GSI1SK = :g1s REMOVE trashedAt, purgeAt, GSI2PK, GSI2SK' : 'REMOVE trashedAt, purgeAt, GSI1PK, GSI1SK, GSI2PK, GSI2SK',
+        ConditionExpression: 'trashedAt = :trashedAt AND #status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':trashedAt': photo.trashedAt ?? '', ':status': photo.status, ...(back ? { ':g1': back.GSI1PK, ':g1s': back.GSI1SK } : {}) },
       }),
     );
   }
 
-  /** Deletes the record and releases its bytes; `expect` guards against a concurrent change. */
-  async remove(photo: PhotoRecord, expect: 'uploading' | 'trashed' | 'any'): Promise<boolean> {
-    const condition =
-      expect === 'uploading' ? { ConditionExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':s': 'uploading' } }
-      : expect === 'trashed' ? { ConditionExpression: 'attribute_exists(trashedAt)' }
-      : { ConditionExpression: 'attribute_exists(PK)' };
-    const counted = COUNTED.includes(photo.status);
+  /**
+   * A purge job takes the photo: its purge entry moves to `nextDueAt` (should the job be lost, the
+   * sweep hands it out again then). Only from the trash entry and due time the sweep listed, so of
+   * several instances one enqueues it.
+   */
+  async leasePurge(photo: PhotoRecord, nextDueAt: string): Promise<boolean> {
+    const due = keys.due('PURGE', nextDueAt, photo.userId, photo.photoId);
+    const seenDue = photo.purgeAt === undefined ? 'attribute_not_exists(purgeAt)' : 'purgeAt = :seenDue';
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.photo(photo.userId, photo.photoId),
+        UpdateExpression: 'SET purgeAt = :next, GSI2PK = :g2, GSI2SK = :g2s',
+        ConditionExpression: `trashedAt = :trashedAt AND ${seenDue}`,
+        ExpressionAttributeValues: {
+          ':next': nextDueAt,
+          ':g2': due.GSI2PK,
+          ':g2s': due.GSI2SK,
+          ':trashedAt': photo.trashedAt ?? '',
+          ...(photo.purgeAt === undefined ? {} : { ':seenDue': photo.purgeAt }),
+        },
+      }),
+    );
+  }
+
+  /**
+   * Deletes the record and releases its bytes, with the tombstone that makes its objects go, in one
+   * transaction. The condition pins what the caller decided on: the status and size seen (usage is
+   * released by those), and the trash entry for a purge (`trashed`) or the URL expiry for an
+   * abandoned upload (`uploading`), so a restore, a completion or fresh URLs meanwhile win, and of
+   * several instances exactly one releases the bytes.
+   */
+  async remove(photo: PhotoRecord, guard: 'trashed' | 'uploading', tombstone: Tombstone): Promise<boolean> {
+    const pinned = guard === 'trashed' ? { field: 'trashedAt', value: photo.trashedAt ?? '' } : { field: 'uploadExpiresAt', value: photo.uploadExpiresAt };
+    if (guard === 'uploading' && photo.status !== 'uploading') return false;
     return this.transaction([
-      { Delete: { TableName: this.table, Key: keys.photo(photo.userId, photo.photoId), ...condition } },
-      ...(counted ? [this.usageChange(photo.userId, -photo.size, -1)] : []),
+      {
+        Delete: {
+          TableName: this.table,
+          Key: keys.photo(photo.userId, photo.photoId),
+          ConditionExpression: `#status = :status AND size = :size AND ${pinned.field} = :pinned`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': photo.status, ':size': photo.size, ':pinned': pinned.value },
+        },
+      },
+      ...(COUNTED.includes(photo.status) ? [this.usageChange(photo.userId, -photo.size, -1)] : []),
+      { Put: { TableName: this.table, Item: tombstoneItem(tombstone) } },
     ]);
+  }
+
+  /**
+   * Account deletion: the record goes without touching usage (the profile goes with the account, and
+   * may be gone already on the late re-sweep). The caller deletes the user's whole prefix after.
+   */
+  async forget(photo: PhotoRecord): Promise<void> {
+    await this.dynamo.send(new DeleteCommand({ TableName: this.table, Key: keys.photo(photo.userId, photo.photoId) }));
   }
 
   async listTimeline(userId: string, limit: number, startKey?: Record<string, unknown>) {

@@ -1,28 +1,19 @@
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
 import type { FastifyBaseLogger } from 'fastify';
 import { keys } from '../data/keys.js';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
 import { HttpProblem } from '../lib/problem.js';
 import type { PhotoJson, PhotoPageJson } from '../schemas/photos.js';
 import { CursorCodec, type CursorKey } from './cursor.js';
-import { photoKeys } from './photo-id.js';
+import type { PhotoDeletion } from './photo-deletion.js';
 import { urlWindowStart, type PhotoUrlSigner } from './url-signer.js';
 
 export const TRASH_DAYS = 30;
 const DAY_MS = 24 * 3600 * 1000;
-/** DeleteObjects takes at most 1000 keys. */
-const DELETE_BATCH = 1000;
 const PURGE_PAGE = 100;
 
 export interface LibraryDeps {
   photos: PhotosRepository;
-  s3: S3Client;
-  bucket: string;
+  deletion: PhotoDeletion;
   signer: PhotoUrlSigner;
   /** HMAC key of the listing cursors (at least 32 characters). */
   cursorSecret: string;
@@ -38,22 +29,10 @@ const badCursor = () =>
     errors: [{ path: 'querystring.cursor', message: 'is not a cursor this listing issued to you' }],
   });
 
-/** Every object a photo may have: its original and its derivatives (recorded or at their usual keys). */
-export function photoObjectKeys(photo: PhotoRecord): string[] {
-  return [
-    ...new Set([
-      photo.s3Key,
-      ...(photo.derivatives ? [photo.derivatives.thumbnail, photo.derivatives.preview] : []),
-      photoKeys.thumbnail(photo.userId, photo.photoId),
-      photoKeys.preview(photo.userId, photo.photoId),
-    ]),
-  ];
-}
-
 /**
- * The library: timeline, single photos, trash (30 days, then purged), emptying the trash, and
- * removing everything of a user (account deletion). Listings are keyset-paginated on GSI1 with
- * HMAC-signed cursors bound to the user and the listing.
+ * The library: timeline, single photos, trash (30 days, then purged) and emptying it (run by the
+ * jobs in library-jobs.ts). Listings are keyset-paginated on GSI1 with HMAC-signed cursors bound to
+ * the user and the listing. Deleting goes through PhotoDeletion (record, usage and tombstone first).
  */
 export class LibraryService {
   private readonly now: () => Date;
@@ -100,73 +79,58 @@ export class LibraryService {
     throw new HttpProblem('conflict', 'The photo changed while it was being deleted; try again');
   }
 
-  /** Takes a photo out of the trash; a photo not in the trash is returned as it is. */
+  /**
+   * Takes a photo out of the trash; a photo not in the trash is returned as it is. The restore is
+   * pinned to the state read (a photo that became ready meanwhile must go back to the timeline).
+   */
   async restore(userId: string, photoId: string): Promise<PhotoJson> {
-    const photo = await this.deps.photos.get(userId, photoId);
-    if (!photo) throw notFound();
-    if (!photo.trashedAt) return this.toJson(photo);
-    await this.deps.photos.restore(photo);
-    const fresh = await this.deps.photos.get(userId, photoId);
-    if (!fresh) throw notFound();
-    return this.toJson(fresh);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const photo = await this.deps.photos.get(userId, photoId);
+      if (!photo) throw notFound();
+      if (!photo.trashedAt) return this.toJson(photo);
+      if (await this.deps.photos.restore(photo)) {
+        const fresh = await this.deps.photos.get(userId, photoId);
+        if (!fresh) throw notFound();
+        return this.toJson(fresh);
+      }
+    }
+    throw new HttpProblem('conflict', 'The photo changed while it was being restored; try again');
   }
 
-  /** Purges every trashed photo of the user now: records, bytes in usage, objects. */
-  async emptyTrash(userId: string): Promise<{ purged: number }> {
+  /**
+   * Purges the user's photos trashed at or before `before` (what was in the trash when emptying was
+   * asked for): records, bytes in usage, objects. Stops early, returning `done: false`, when
+   * `stopAt` passes (the job goes on in a next run).
+   */
+  async emptyTrash(userId: string, before: string, stopAt = Number.POSITIVE_INFINITY): Promise<{ purged: number; done: boolean }> {
     let purged = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.deps.photos.listTrash(userId, PURGE_PAGE, startKey);
-      for (const photo of page.photos) if (await this.purgeTrashed(photo)) purged++;
+      for (const photo of page.photos) {
+        if (this.now().getTime() >= stopAt) return { purged, done: false };
+        if (photo.trashedAt && photo.trashedAt <= before && (await this.purgeTrashed(photo))) purged++;
+      }
       startKey = page.lastKey;
     } while (startKey);
-    return { purged };
+    return { purged, done: true };
   }
 
   /**
-   * Deletes one trashed photo: the record first (conditional: a photo restored meanwhile stays,
-   * and of several instances only one wins), then its objects. False when the record was not
-   * (or no longer) in the trash.
+   * Deletes one trashed photo as it was read: the record with its usage and a tombstone, then its
+   * objects. False when it was restored, trashed anew or purged by someone else meanwhile.
    */
   async purgeTrashed(photo: PhotoRecord): Promise<boolean> {
-    if (!(await this.deps.photos.remove(photo, 'trashed'))) return false;
-    await this.deleteKeys(photoObjectKeys(photo));
-    return true;
+    return this.deps.deletion.deletePhoto(photo, 'trashed');
   }
 
   /**
-   * Drops a photo whose upload never completed: the record (conditional on `uploading`, so a
-   * completion that got there first wins) with its reserved bytes, then the multipart upload and
-   * the object, if any.
+   * Drops a photo whose upload never completed: the record (pinned to `uploading` and the URL
+   * expiry read, so a completion or fresh URLs win) with its reserved bytes, then the multipart
+   * upload and the object; the tombstone deletes the key again once the URL can no longer write.
    */
   async discardUpload(photo: PhotoRecord): Promise<boolean> {
-    if (!(await this.deps.photos.remove(photo, 'uploading'))) return false;
-    if (photo.uploadId) await this.abortMultipart(photo.s3Key, photo.uploadId);
-    await this.deleteKeys([photo.s3Key]);
-    return true;
-  }
-
-  /** Account deletion: every photo record (releasing its bytes), then every object under `users/<id>/`. */
-  async deleteEverything(userId: string): Promise<{ photos: number; objects: number }> {
-    let photos = 0;
-    for await (const page of this.deps.photos.allOfUser(userId)) {
-      for (const photo of page) {
-        if (await this.deps.photos.remove(photo, 'any')) photos++;
-        if (photo.uploadId && photo.status === 'uploading') await this.abortMultipart(photo.s3Key, photo.uploadId);
-      }
-    }
-    let objects = 0;
-    let token: string | undefined;
-    do {
-      const listed = await this.deps.s3.send(
-        new ListObjectsV2Command({ Bucket: this.deps.bucket, Prefix: photoKeys.userPrefix(userId), ContinuationToken: token }),
-      );
-      const found = (listed.Contents ?? []).map((o) => o.Key).filter((k): k is string => typeof k === 'string');
-      await this.deleteKeys(found);
-      objects += found.length;
-      token = listed.IsTruncated ? listed.NextContinuationToken : undefined;
-    } while (token);
-    return { photos, objects };
+    return this.deps.deletion.deletePhoto(photo, 'uploading');
   }
 
   /** The contract's Photo, with URLs signed for the current 10-minute window. */
@@ -236,26 +200,5 @@ export class LibraryService {
       throw badCursor();
     }
     return key;
-  }
-
-  private async deleteKeys(objectKeys: string[]): Promise<void> {
-    for (let i = 0; i < objectKeys.length; i += DELETE_BATCH) {
-      const batch = objectKeys.slice(i, i + DELETE_BATCH);
-      const result = await this.deps.s3.send(
-        new DeleteObjectsCommand({ Bucket: this.deps.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-      );
-      const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      if (failed.length > 0) throw new Error(`S3 DeleteObjects failed for ${failed.length} key(s): ${failed[0]!.Code ?? 'unknown'}`);
-    }
-  }
-
-  /** Best effort: the bucket's lifecycle rule aborts incomplete multipart uploads after a day anyway. */
-  private async abortMultipart(key: string, uploadId: string): Promise<void> {
-    try {
-      await this.deps.s3.send(new AbortMultipartUploadCommand({ Bucket: this.deps.bucket, Key: key, UploadId: uploadId }));
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name !== 'NoSuchUpload') this.deps.log?.warn({ err: { name }, key }, 'aborting a multipart upload failed');
-    }
   }
 }

@@ -1,97 +1,165 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { UPLOAD_PUT_GRACE_MS, type AccountDeletion, type DeletionsRepository } from '../data/deletions.js';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
 import type { LibraryService } from './library-service.js';
+import type { PhotoDeletion } from './photo-deletion.js';
 
 /**
- * Background clean-up, as plain functions of `now` (tests pass their own clock):
- * - purgeExpiredTrash: photos 30 days in the trash (GSI2 `DUE#PURGE`);
- * - sweepAbandonedUploads: photos whose upload URL expired without a completion (`DUE#UPLOAD`).
- * Both are idempotent and safe on several instances at once: each record is re-read consistently
- * and removed with a condition, and only the instance whose removal succeeded deletes the objects.
+ * Background clean-up, as plain functions of `now` (tests pass their own clock), each driven by a
+ * GSI2 due partition:
+ * - purgeExpiredTrash (`DUE#PURGE`): photos 30 days in the trash are handed to purge jobs;
+ * - sweepAbandonedUploads (`DUE#UPLOAD`): reservations whose URL expired without a completion;
+ * - finishTombstones (`DUE#OBJECTS`): objects of deleted or rejected photos, again after their URL died;
+ * - resumeAccountDeletions (`DUE#ACCOUNT`): account deletions whose job was lost, or whose late
+ *   re-sweep of the user's prefix is due.
+ * All are idempotent and safe on several instances at once: every item is re-read (consistent) and
+ * changed with a condition on what was read, so one instance acts on it.
  */
 export interface SweeperDeps {
   photos: PhotosRepository;
+  deletions: DeletionsRepository;
   library: LibraryService;
+  deletion: PhotoDeletion;
+  /** Hands work to the consumer pool (src/photos/library-jobs.ts). */
+  jobs: {
+    enqueuePurges(photos: PhotoRecord[]): Promise<void>;
+    enqueueAccountDeletion(deletion: AccountDeletion): Promise<void>;
+  };
+  /** How long a job holds what the sweep handed to it before the sweep hands it out again. */
+  jobLeaseMs: number;
   log?: FastifyBaseLogger;
   /** Items per due-index query. */
   batchSize?: number;
-  /** An upload is swept this long after its URL expired (a PUT that finished at the last second may still be completed). */
+  /** An upload is swept this long after its URL expired (a PUT that started at the last second may still be completed). */
   uploadGraceMs?: number;
   /** At most this many pages per run; the next run goes on. */
   maxPages?: number;
 }
 
 export interface SweepResult {
-  /** Photos removed by this call. */
-  removed: number;
-  /** Listed but left alone: changed meanwhile, or removed by another instance. */
+  /** Items this call acted on (removed, finished or handed to a job). */
+  done: number;
+  /** Listed but left alone: changed meanwhile, or taken by another instance. */
   skipped: number;
   failed: number;
 }
 
-export const DEFAULT_UPLOAD_GRACE_MS = 10 * 60 * 1000;
+export const DEFAULT_UPLOAD_GRACE_MS = UPLOAD_PUT_GRACE_MS;
 
-async function sweep(
+type Outcome = 'done' | 'skipped' | 'failed';
+
+async function sweep<T>(
   deps: SweeperDeps,
-  kind: 'UPLOAD' | 'PURGE',
-  before: Date,
-  handle: (listed: PhotoRecord) => Promise<boolean>,
+  name: string,
+  list: (limit: number) => Promise<T[]>,
+  idOf: (item: T) => string,
+  handle: (items: T[]) => Promise<Outcome[]>,
 ): Promise<SweepResult> {
   const batch = deps.batchSize ?? 100;
-  const result: SweepResult = { removed: 0, skipped: 0, failed: 0 };
+  const result: SweepResult = { done: 0, skipped: 0, failed: 0 };
   const seen = new Set<string>();
   for (let page = 0; page < (deps.maxPages ?? 20); page++) {
-    const due = await deps.photos.listDue(kind, before.toISOString(), batch);
-    let progress = false;
-    for (const listed of due) {
-      const id = `${listed.userId}/${listed.photoId}`;
-      // The index is eventually consistent: an item removed a moment ago may be listed again.
-      if (seen.has(id)) continue;
-      seen.add(id);
-      progress = true;
-      try {
-        if (await handle(listed)) result.removed++;
-        else result.skipped++;
-      } catch (error) {
-        result.failed++;
-        deps.log?.error({ err: error, userId: listed.userId, photoId: listed.photoId, kind }, 'sweep: photo not removed');
-      }
+    const due = await list(batch);
+    // The index is eventually consistent: an item handled a moment ago may be listed again.
+    const fresh = due.filter((item) => !seen.has(idOf(item)));
+    for (const item of fresh) seen.add(idOf(item));
+    try {
+      for (const outcome of await handle(fresh)) result[outcome]++;
+    } catch (error) {
+      result.failed += fresh.length;
+      deps.log?.error({ err: error, sweep: name }, 'sweep: items not handled');
     }
-    if (due.length < batch || !progress) break;
+    if (due.length < batch || fresh.length === 0) break;
   }
-  if (result.removed > 0 || result.failed > 0) deps.log?.info({ kind, ...result }, 'sweep done');
+  if (result.done > 0 || result.failed > 0) deps.log?.info({ sweep: name, ...result }, 'sweep done');
   return result;
 }
 
-/** Purges photos whose 30 days in the trash are over at `now`. */
+/** One item at a time: a failing item is logged and counted, the others go on. */
+function each<T>(deps: SweeperDeps, name: string, handle: (item: T) => Promise<boolean>, logged: (item: T) => Record<string, string>) {
+  return async (items: T[]): Promise<Outcome[]> => {
+    const outcomes: Outcome[] = [];
+    for (const item of items) {
+      try {
+        outcomes.push((await handle(item)) ? 'done' : 'skipped');
+      } catch (error) {
+        outcomes.push('failed');
+        deps.log?.error({ err: error, sweep: name, ...logged(item) }, 'sweep: item not handled');
+      }
+    }
+    return outcomes;
+  };
+}
+
+const photoIdOf = (p: { userId: string; photoId: string }) => `${p.userId}/${p.photoId}`;
+
+/** Hands photos whose 30 days in the trash are over at `now` to purge jobs (leased, so each goes out once). */
 export function purgeExpiredTrash(deps: SweeperDeps, now: Date): Promise<SweepResult> {
-  return sweep(deps, 'PURGE', now, async (listed) => {
-    const photo = await deps.photos.get(listed.userId, listed.photoId);
-    // Restored (and maybe trashed again, with a later due time) since the index was read: not ours.
-    if (!photo?.trashedAt || photo.trashedAt !== listed.trashedAt) return false;
-    return deps.library.purgeTrashed(photo);
+  const leaseUntil = new Date(now.getTime() + deps.jobLeaseMs).toISOString();
+  return sweep(deps, 'trash', (limit) => deps.photos.listDue('PURGE', now.toISOString(), limit), photoIdOf, async (listed) => {
+    const leased: PhotoRecord[] = [];
+    const outcomes: Outcome[] = [];
+    for (const item of listed) {
+      const photo = await deps.photos.get(item.userId, item.photoId);
+      // Restored (and maybe trashed again, with a later due time) since the index was read: not ours.
+      const ok = !!photo?.trashedAt && photo.trashedAt === item.trashedAt && (await deps.photos.leasePurge(photo, leaseUntil));
+      if (ok) leased.push(photo);
+      outcomes.push(ok ? 'done' : 'skipped');
+    }
+    // Should this fail, the leases run out and a later sweep hands the photos out again.
+    if (leased.length > 0) await deps.jobs.enqueuePurges(leased);
+    return outcomes;
   });
 }
 
 /** Removes photos still `uploading` whose upload URL expired (plus the grace) before `now`; their bytes are released. */
 export function sweepAbandonedUploads(deps: SweeperDeps, now: Date): Promise<SweepResult> {
-  const cutoff = new Date(now.getTime() - (deps.uploadGraceMs ?? DEFAULT_UPLOAD_GRACE_MS));
-  return sweep(deps, 'UPLOAD', cutoff, async (listed) => {
+  const cutoff = new Date(now.getTime() - (deps.uploadGraceMs ?? DEFAULT_UPLOAD_GRACE_MS)).toISOString();
+  const handle = async (listed: PhotoRecord) => {
     const photo = await deps.photos.get(listed.userId, listed.photoId);
-    // Completed, or given fresh URLs, since the index was read.
-    if (!photo || photo.status !== 'uploading' || photo.uploadExpiresAt >= cutoff.toISOString()) return false;
+    // Completed, or given fresh URLs, since the index was read; the removal pins the expiry read.
+    if (!photo || photo.status !== 'uploading' || photo.uploadExpiresAt >= cutoff) return false;
     return deps.library.discardUpload(photo);
-  });
+  };
+  return sweep(deps, 'uploads', (limit) => deps.photos.listDue('UPLOAD', cutoff, limit), photoIdOf, each(deps, 'uploads', handle, (p) => ({ userId: p.userId, photoId: p.photoId })));
+}
+
+/** Deletes the objects of deleted or rejected photos whose tombstone is due (again after the URL died). */
+export function finishTombstones(deps: SweeperDeps, now: Date): Promise<SweepResult> {
+  const handle = async (listed: { userId: string; photoId: string }) => {
+    const tombstone = await deps.deletions.getTombstone(listed.userId, listed.photoId);
+    if (!tombstone || tombstone.dueAt >= now.toISOString()) return false;
+    return (await deps.deletion.finish(tombstone, now)) !== 'changed';
+  };
+  return sweep(deps, 'objects', (limit) => deps.deletions.listDueTombstones(now.toISOString(), limit), photoIdOf, each(deps, 'objects', handle, (t) => ({ userId: t.userId, photoId: t.photoId })));
+}
+
+/** Enqueues account deletions that are due: a first run that was lost, or the late re-sweep. */
+export function resumeAccountDeletions(deps: SweeperDeps, now: Date): Promise<SweepResult> {
+  const leaseUntil = new Date(now.getTime() + deps.jobLeaseMs).toISOString();
+  const handle = async (listed: AccountDeletion) => {
+    const deletion = await deps.deletions.getAccountDeletion(listed.userId);
+    if (!deletion || deletion.dueAt !== listed.dueAt) return false;
+    const next = { phase: deletion.phase, dueAt: leaseUntil };
+    if (!(await deps.deletions.advanceAccountDeletion(deletion, next))) return false;
+    await deps.jobs.enqueueAccountDeletion({ ...deletion, ...next });
+    return true;
+  };
+  return sweep(deps, 'accounts', (limit) => deps.deletions.listDueAccountDeletions(now.toISOString(), limit), (d) => d.userId, each(deps, 'accounts', handle, (d) => ({ userId: d.userId })));
 }
 
 export interface Sweepers {
   purgeExpiredTrash(now: Date): Promise<SweepResult>;
   sweepAbandonedUploads(now: Date): Promise<SweepResult>;
+  finishTombstones(now: Date): Promise<SweepResult>;
+  resumeAccountDeletions(now: Date): Promise<SweepResult>;
 }
 
 export function createSweepers(deps: SweeperDeps): Sweepers {
   return {
     purgeExpiredTrash: (now) => purgeExpiredTrash(deps, now),
     sweepAbandonedUploads: (now) => sweepAbandonedUploads(deps, now),
+    finishTombstones: (now) => finishTombstones(deps, now),
+    resumeAccountDeletions: (now) => resumeAccountDeletions(deps, now),
   };
 }

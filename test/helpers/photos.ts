@@ -1,8 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
-import { COUNTED, type PhotoRecord, type PhotoStatus } from '../../src/data/photos.js';
+import { buildApp } from '../../src/app.js';
+import { createDynamoClient } from '../../src/aws/dynamodb.js';
+import { createSqsClient } from '../../src/aws/sqs.js';
+import type { PhotoRecord, PhotoStatus } from '../../src/data/photos.js';
+import { provisionTable } from '../../src/local/provision.js';
 import { photoIdFor, photoKeys } from '../../src/photos/photo-id.js';
+import { queueDepth, TestQueues } from '../jobs/helpers.js';
+import type { ApiClient } from './accounts.js';
+import { testConfig } from './stack.js';
+import { item, put as putBytes, type UploadAnswer } from './uploads.js';
 
 export interface SeedOptions {
   status?: Exclude<PhotoStatus, 'rejected'>;
@@ -81,16 +90,113 @@ export async function objectExists(app: FastifyInstance, key: string): Promise<b
   }
 }
 
+/**
+ * What counts towards usage, stated here independently of production's list: every photo that
+ * exists, in the trash or not, except rejected ones.
+ */
+const COUNTED_HERE: ReadonlySet<string> = new Set(['uploading', 'processing', 'ready']);
+
 /** Usage as the records say it should be: every counted photo of the user, trash included. */
 export async function usageFromRecords(app: FastifyInstance, userId: string): Promise<{ photos: number; bytes: number }> {
   let photos = 0;
   let bytes = 0;
   for await (const page of app.photos.repository.allOfUser(userId)) {
     for (const photo of page) {
-      if (!COUNTED.includes(photo.status)) continue;
+      if (!COUNTED_HERE.has(photo.status)) continue;
       photos++;
       bytes += photo.size;
     }
   }
   return { photos, bytes };
+}
+
+/** Usage as the API shows the photos: GET each id; gone (404) and rejected ones do not count. */
+export async function usageFromApi(api: ApiClient, token: string, photoIds: Iterable<string>): Promise<{ photos: number; bytes: number; statuses: Record<string, string> }> {
+  let photos = 0;
+  let bytes = 0;
+  const statuses: Record<string, string> = {};
+  for (const id of new Set(photoIds)) {
+    const response = await api.get<{ status: string; size: number }>(`/v1/photos/${id}`, token);
+    if (response.status === 404) continue;
+    if (response.status !== 200) throw new Error(`GET photo ${id}: ${response.status}`);
+    statuses[id] = response.body.status;
+    if (!COUNTED_HERE.has(response.body.status)) continue;
+    photos++;
+    bytes += response.body.size;
+  }
+  return { photos, bytes, statuses };
+}
+
+/** Every object key under the user's prefix. */
+export async function objectsOf(app: FastifyInstance, userId: string): Promise<string[]> {
+  const found: string[] = [];
+  let token: string | undefined;
+  do {
+    const listed = await app.aws.s3.send(new ListObjectsV2Command({ Bucket: app.resources.bucket, Prefix: photoKeys.userPrefix(userId), ContinuationToken: token }));
+    found.push(...(listed.Contents ?? []).map((o) => o.Key!));
+    token = listed.IsTruncated ? listed.NextContinuationToken : undefined;
+  } while (token);
+  return found.sort();
+}
+
+/** A real upload through the API: reserve, PUT to the presigned URL (unless `put: false`), complete (unless `complete: false`). */
+export async function uploadPhoto(
+  api: ApiClient,
+  token: string,
+  bytes: Buffer,
+  options: { put?: boolean; complete?: boolean; contentType?: string; declared?: Buffer } = {},
+): Promise<{ photoId: string; answer: UploadAnswer; size: number }> {
+  const declared = options.declared ?? bytes;
+  const reserved = await api.post<{ items: UploadAnswer[] }>('/v1/uploads', { items: [item('one', declared, options.contentType)] }, token);
+  if (reserved.status !== 200) throw new Error(`reserve: ${reserved.status} ${JSON.stringify(reserved.body)}`);
+  const answer = reserved.body.items[0]!;
+  if (answer.status === 'upload' && options.put !== false) {
+    const status = await putBytes(answer, bytes);
+    if (status !== 200) throw new Error(`PUT: ${status}`);
+  }
+  if (options.complete !== false && options.put !== false) {
+    const completed = await api.post('/v1/uploads/complete', { items: [{ photoId: answer.photoId }] }, token);
+    if (completed.status !== 200) throw new Error(`complete: ${completed.status} ${JSON.stringify(completed.body)}`);
+  }
+  return { photoId: answer.photoId, answer, size: declared.length };
+}
+
+/**
+ * The real app with workers on a private queue pair AND a private table: sweeps with a moved clock
+ * (31 days ahead) then only ever see this file's photos, never those of test files running beside it.
+ */
+export async function startLibraryApp(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
+  const base = testConfig({ WORKER_CONCURRENCY: '3', WORKER_WAIT_SECONDS: '1', RATE_LIMIT_AUTH_IP_PER_MINUTE: '10000', SWEEP_INTERVAL_SECONDS: '0', ...env });
+  const sqs = createSqsClient(base);
+  const queues = new TestQueues(sqs);
+  const pair = await queues.create(10);
+  const table = `test-library-${randomBytes(4).toString('hex')}`;
+  const dynamo = createDynamoClient(base);
+  const app = await buildApp({ ...base, resources: { ...base.resources, ...pair, table } }, { logger: false });
+  await provisionTable(dynamo as unknown as DynamoDBClient, table);
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    app,
+    url,
+    close: async () => {
+      await app.close();
+      await queues.deleteAll();
+      sqs.destroy();
+      await dynamo.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+      dynamo.destroy();
+    },
+  };
+}
+
+/** Waits until the app's job queue is empty and no job runs, twice in a row (a job may enqueue another). */
+export async function jobsSettled(app: FastifyInstance, timeoutMs = 30_000): Promise<void> {
+  const sqs = app.aws.sqs;
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (quiet < 2) {
+    if (Date.now() > deadline) throw new Error('the job queue did not settle');
+    const idle = app.jobs.pool.inFlight === 0 && (await queueDepth(sqs, app.resources.queueUrl)) === 0;
+    quiet = idle ? quiet + 1 : 0;
+    await new Promise((r) => setTimeout(r, 150));
+  }
 }

@@ -1,8 +1,9 @@
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { PhotoRecord } from '../../src/data/photos.js';
 import { photoKeys } from '../../src/photos/photo-id.js';
-import { client, registeredUser, startAccountsApp, type ApiClient } from '../helpers/accounts.js';
-import { objectExists, seedPhoto, usageFromRecords } from '../helpers/photos.js';
+import { GOOD_PASSWORD, client, registeredUser, type ApiClient } from '../helpers/accounts.js';
+import { jobsSettled, objectExists, objectsOf, seedPhoto, startLibraryApp, usageFromRecords } from '../helpers/photos.js';
+import { item, jpeg, put, type UploadAnswer } from '../helpers/uploads.js';
 
 jest.setTimeout(30_000);
 
@@ -25,13 +26,13 @@ type User = Awaited<ReturnType<typeof registeredUser>>;
 const DAY = 24 * 3600 * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-let running: Awaited<ReturnType<typeof startAccountsApp>>;
+let running: Awaited<ReturnType<typeof startLibraryApp>>;
 let api: ApiClient;
 let ada: User;
 let bob: User;
 
 beforeAll(async () => {
-  running = await startAccountsApp({ SWEEP_INTERVAL_SECONDS: '0' });
+  running = await startLibraryApp();
   api = client(running.url);
   [ada, bob] = await Promise.all([registeredUser(api, 'library-ada'), registeredUser(api, 'library-bob')]);
 });
@@ -117,7 +118,8 @@ describe('timeline', () => {
     const response = await api.get<PhotoBody>(`/v1/photos/${processing.photoId}`, ada.accessToken);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: processing.photoId, status: 'processing', takenAt: processing.uploadedAt, uploadedAt: processing.uploadedAt });
-    expect(Object.keys(response.body.urls)).toEqual(['original']);
+    expect(response.body.urls.thumbnail).toBeUndefined();
+    expect(response.body.urls.preview).toBeUndefined();
   });
 
   it('paginates with limit 3 while uploads land: no photo skipped or repeated', async () => {
@@ -176,6 +178,21 @@ describe('timeline', () => {
     expect((await api.get(`/v1/trash?cursor=${encodeURIComponent(cursor)}`, ada.accessToken)).status).toBe(400);
     // The genuine one still works.
     expect((await api.get(`/v1/photos?limit=2&cursor=${encodeURIComponent(cursor)}`, ada.accessToken)).status).toBe(200);
+  });
+
+  it('refuses a trash cursor on the timeline too (the other direction)', async () => {
+    const dan = await registeredUser(api, 'library-dan');
+    const photos = await Promise.all([1, 2, 3].map(() => seedPhoto(app(), dan.userId)));
+    for (const photo of photos) expect((await api.delete(`/v1/photos/${photo.photoId}`, dan.accessToken)).status).toBe(204);
+    const trashPage = await api.get<Page>('/v1/trash?limit=2', dan.accessToken);
+    const trashCursor = trashPage.body.nextCursor!;
+    expect(trashCursor).toEqual(expect.any(String));
+    const onTimeline = await api.get<{ errors: { path: string }[] }>(`/v1/photos?cursor=${encodeURIComponent(trashCursor)}`, dan.accessToken);
+    expect(onTimeline.status).toBe(400);
+    expect(onTimeline.body.errors[0]!.path).toBe('querystring.cursor');
+    expect((await api.get(`/v1/trash?limit=2&cursor=${encodeURIComponent(trashCursor)}`, dan.accessToken)).status).toBe(200);
+    // Out of the trash again: the purge tests below count what is in the trash.
+    for (const photo of photos) expect((await api.post(`/v1/photos/${photo.photoId}/restore`, undefined, dan.accessToken)).status).toBe(200);
   });
 
   it("answers 404 for another user's photo on GET, DELETE and restore, and for unknown ids", async () => {
@@ -246,6 +263,8 @@ describe('trash', () => {
     const response = await api.delete('/v1/trash', ada.accessToken);
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ status: 'accepted' });
+    // A job on the consumer pool does the work.
+    await jobsSettled(app());
 
     for (const photo of doomed) {
       expect(await app().photos.repository.get(ada.userId, photo.photoId)).toBeUndefined();
@@ -270,12 +289,14 @@ describe('sweepers (injected clock)', () => {
     const trashed = (await allPages('/v1/trash', bob.accessToken)).map((p) => p.size);
     expect(trashed.length).toBeGreaterThanOrEqual(1);
 
-    await app().photos.sweepers.purgeExpiredTrash(new Date(trashedAt + 29 * DAY));
+    expect((await app().photos.sweepers.purgeExpiredTrash(new Date(trashedAt + 29 * DAY))).done).toBe(0);
+    await jobsSettled(app());
     expect(await app().photos.repository.get(bob.userId, photo.photoId)).toBeDefined();
     expect(await objectExists(app(), photo.s3Key)).toBe(true);
 
     const result = await app().photos.sweepers.purgeExpiredTrash(new Date(trashedAt + 31 * DAY));
-    expect(result.removed).toBeGreaterThanOrEqual(1);
+    expect(result.done).toBe(trashed.length);
+    await jobsSettled(app());
     expect(await app().photos.repository.get(bob.userId, photo.photoId)).toBeUndefined();
     expect(await objectExists(app(), photo.s3Key)).toBe(false);
     expect(await objectExists(app(), photoKeys.preview(bob.userId, photo.photoId))).toBe(false);
@@ -283,17 +304,43 @@ describe('sweepers (injected clock)', () => {
     expect(after.bytes).toBe(before.bytes - trashed.reduce((sum, size) => sum + size, 0));
     expect((await api.get<Page>('/v1/trash', bob.accessToken)).body.items).toEqual([]);
     // Idempotent: a second run (or a second instance) finds nothing of it.
-    await app().photos.sweepers.purgeExpiredTrash(new Date(trashedAt + 31 * DAY));
+    expect((await app().photos.sweepers.purgeExpiredTrash(new Date(trashedAt + 31 * DAY))).done).toBe(0);
+    await jobsSettled(app());
     expect(await expectUsageMatches(bob)).toEqual(after);
   });
 
   it('a restored photo is not purged', async () => {
     const photo = await seedPhoto(app(), bob.userId);
     const trashedAt = Date.now();
-    await api.delete(`/v1/photos/${photo.photoId}`, bob.accessToken);
-    await api.post(`/v1/photos/${photo.photoId}/restore`, undefined, bob.accessToken);
+    expect((await api.delete(`/v1/photos/${photo.photoId}`, bob.accessToken)).status).toBe(204);
+    expect((await api.get<Page>('/v1/trash', bob.accessToken)).body.items.map((p) => p.id)).toContain(photo.photoId);
+    expect((await api.post(`/v1/photos/${photo.photoId}/restore`, undefined, bob.accessToken)).status).toBe(200);
     await app().photos.sweepers.purgeExpiredTrash(new Date(trashedAt + 31 * DAY));
-    expect(await app().photos.repository.get(bob.userId, photo.photoId)).toBeDefined();
+    await jobsSettled(app());
+    const after = await api.get<PhotoBody>(`/v1/photos/${photo.photoId}`, bob.accessToken);
+    expect(after.status).toBe(200);
+    expect(after.body.trashedAt).toBeUndefined();
+    expect(await objectExists(app(), photo.s3Key)).toBe(true);
+    expect(await objectExists(app(), photoKeys.thumbnail(bob.userId, photo.photoId))).toBe(true);
+  });
+
+  it('a photo restored and trashed again after the sweep handed it out is not purged by that job', async () => {
+    const photo = await seedPhoto(app(), bob.userId);
+    expect((await api.delete(`/v1/photos/${photo.photoId}`, bob.accessToken)).status).toBe(204);
+    // The job the sweep enqueues names the trash entry it saw; the user restores and trashes again first.
+    const listed = (await app().photos.repository.get(bob.userId, photo.photoId))!;
+    expect((await api.post(`/v1/photos/${photo.photoId}/restore`, undefined, bob.accessToken)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await api.delete(`/v1/photos/${photo.photoId}`, bob.accessToken)).status).toBe(204);
+    // The stale decision, straight at the library (what a purge job with the old entry would do): refused.
+    expect(await app().photos.library.purgeTrashed(listed)).toBe(false);
+    await app().photos.jobs.enqueuePurges([listed]);
+    await jobsSettled(app());
+    const now = await api.get<PhotoBody>(`/v1/photos/${photo.photoId}`, bob.accessToken);
+    expect(now.status).toBe(200);
+    expect(now.body.trashedAt).not.toBe(listed.trashedAt);
+    expect(await objectExists(app(), photo.s3Key)).toBe(true);
+    await expectUsageMatches(bob);
   });
 
   it('sweeps abandoned uploads (record, object, reserved bytes) and keeps live ones; concurrent runs are safe', async () => {
@@ -308,7 +355,7 @@ describe('sweepers (injected clock)', () => {
     expect(await app().photos.repository.get(bob.userId, abandoned.photoId)).toBeDefined();
 
     const runs = await Promise.all([1, 2, 3].map(() => app().photos.sweepers.sweepAbandonedUploads(new Date(expiredAt + 11 * 60_000))));
-    expect(runs.some((r) => r.removed >= 1)).toBe(true);
+    expect(runs.reduce((sum, r) => sum + r.done, 0)).toBe(1);
     expect(runs.every((r) => r.failed === 0)).toBe(true);
     expect(await app().photos.repository.get(bob.userId, abandoned.photoId)).toBeUndefined();
     expect(await objectExists(app(), abandoned.s3Key)).toBe(false);
@@ -326,25 +373,68 @@ it('documents the library routes in /openapi.json', async () => {
 });
 
 describe('DELETE /v1/me', () => {
-  it('removes every photo record and every object of the user, and nobody else\'s', async () => {
+  it('answers 202 with the account unusable at once; a job removes every photo, object and the profile, and nobody else\'s', async () => {
     const carol = await registeredUser(api, 'library-carol');
     const photos = [
       await seedPhoto(app(), carol.userId),
       await seedPhoto(app(), carol.userId, { status: 'processing' }),
       await seedPhoto(app(), carol.userId, { status: 'uploading' }),
     ];
-    await api.delete(`/v1/photos/${photos[0]!.photoId}`, carol.accessToken);
+    expect((await api.delete(`/v1/photos/${photos[0]!.photoId}`, carol.accessToken)).status).toBe(204);
     const stray = `${photoKeys.userPrefix(carol.userId)}stray/${'x'.repeat(8)}`;
     await app().aws.s3.send(new PutObjectCommand({ Bucket: app().resources.bucket, Key: stray, Body: 'left behind' }));
+    // An upload URL handed out before the deletion, used only after it.
+    const late = await jpeg(4242);
+    const reserved = await api.post<{ items: UploadAnswer[] }>('/v1/uploads', { items: [item('late', late)] }, carol.accessToken);
+    expect(reserved.status).toBe(200);
     const adaBefore = await usageFromRecords(app(), ada.userId);
+    const adaObjects = await objectsOf(app(), ada.userId);
 
     expect((await api.delete('/v1/me', carol.accessToken)).status).toBe(202);
+    expect((await api.get('/v1/me', carol.accessToken)).status).toBe(401);
+    expect((await api.post('/v1/auth/login', { email: carol.email, password: GOOD_PASSWORD })).status).toBe(401);
+    await jobsSettled(app());
 
     for (const photo of photos) expect(await app().photos.repository.get(carol.userId, photo.photoId)).toBeUndefined();
-    const listed = await app().aws.s3.send(new ListObjectsV2Command({ Bucket: app().resources.bucket, Prefix: photoKeys.userPrefix(carol.userId) }));
-    expect(listed.KeyCount ?? 0).toBe(0);
+    expect(await app().photos.repository.get(carol.userId, reserved.body.items[0]!.photoId)).toBeUndefined();
+    expect(await objectsOf(app(), carol.userId)).toEqual([]);
     expect(await app().users.getProfile(carol.userId)).toBeUndefined();
+    expect(await app().photos.deletions.getAccountDeletion(carol.userId)).toMatchObject({ phase: 'resweep' });
+
+    // The URL still works: the bytes land under the deleted user's prefix.
+    expect(await put(reserved.body.items[0]!, late)).toBe(200);
+    expect(await objectsOf(app(), carol.userId)).toHaveLength(1);
+    const due = (await app().photos.deletions.getAccountDeletion(carol.userId))!.dueAt;
+    // Not before every URL and job that could still write there has ended (15 min TTL + 10 min grace + longest job).
+    expect(Date.parse(due) - Date.now()).toBeGreaterThan(25 * 60_000);
+    // Only the account sweep: the others would act on every photo of this table at that moved clock.
+    expect(await app().photos.sweepers.resumeAccountDeletions(new Date(Date.parse(due) - 1000))).toMatchObject({ done: 0 });
+    expect(await app().photos.sweepers.resumeAccountDeletions(new Date(Date.parse(due) + 1000))).toMatchObject({ done: 1 });
+    await jobsSettled(app());
+    expect(await objectsOf(app(), carol.userId)).toEqual([]);
+    expect(await app().photos.deletions.getAccountDeletion(carol.userId)).toBeUndefined();
+
     expect(await usageFromRecords(app(), ada.userId)).toEqual(adaBefore);
+    expect(await objectsOf(app(), ada.userId)).toEqual(adaObjects);
     await expectUsageMatches(ada);
+  });
+
+  it('a deletion whose job message was lost is handed out again by the sweep', async () => {
+    const erin = await registeredUser(api, 'library-erin');
+    const photo = await seedPhoto(app(), erin.userId);
+    // As if the request died right after recording the deletion (no message was ever sent).
+    await app().photos.deletions.startAccountDeletion({
+      userId: erin.userId,
+      username: erin.email.toLowerCase(),
+      phase: 'removing',
+      requestedAt: new Date().toISOString(),
+      dueAt: new Date(Date.now() + 15 * 60_000).toISOString(),
+    });
+    expect(await app().photos.sweepers.resumeAccountDeletions(new Date())).toMatchObject({ done: 0 });
+    expect(await app().photos.sweepers.resumeAccountDeletions(new Date(Date.now() + 16 * 60_000))).toMatchObject({ done: 1 });
+    await jobsSettled(app());
+    expect(await app().photos.repository.get(erin.userId, photo.photoId)).toBeUndefined();
+    expect(await objectsOf(app(), erin.userId)).toEqual([]);
+    expect(await app().users.getProfile(erin.userId)).toBeUndefined();
   });
 });

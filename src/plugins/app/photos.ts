@@ -1,19 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { DeletionsRepository, UPLOAD_PUT_GRACE_MS } from '../../data/deletions.js';
 import { PhotosRepository } from '../../data/photos.js';
+import { LibraryJobs, JOB_LEASE_MS } from '../../photos/library-jobs.js';
 import { LibraryService } from '../../photos/library-service.js';
+import { PhotoDeletion } from '../../photos/photo-deletion.js';
 import { createSweepers, type SweepResult, type Sweepers } from '../../photos/sweeper.js';
 import { CloudFrontUrlSigner } from '../../photos/cloudfront-url-signer.js';
 import { presignedUrlSigner, type PhotoUrlSigner } from '../../photos/url-signer.js';
 
+/** What one sweep run did, by sweep name; a sweep that threw is `{ error }` and the others still ran. */
+export type SweepResults = Record<'trash' | 'uploads' | 'objects' | 'accounts', SweepResult> & Record<string, unknown>;
+
 export interface PhotosDecoration {
   repository: PhotosRepository;
+  deletions: DeletionsRepository;
   library: LibraryService;
+  /** Emptying the trash, the purge and account deletion, as jobs on the consumer pool. */
+  jobs: LibraryJobs;
   signer: PhotoUrlSigner;
   /** Plain functions of `now`; the interval timer calls them with the wall clock. */
   sweepers: Sweepers;
-  /** Both sweeps once (what the timer runs). */
-  sweep(now?: Date): Promise<{ trash: SweepResult; uploads: SweepResult }>;
+  /** Every sweep once (what the timer runs), the ones other plugins added included, by name. */
+  sweep(now?: Date): Promise<SweepResults>;
+  /** Adds a sweep that the timer runs after the library's own (e.g. the processing reconciliation). */
+  addSweep(name: string, run: (now: Date) => Promise<unknown>): void;
 }
 
 declare module 'fastify' {
@@ -30,42 +41,72 @@ export interface PhotosPluginOptions {
 }
 
 /**
- * The photo library: repository, service, URL signer and the sweepers, run every
- * SWEEP_INTERVAL_SECONDS (0 = never) from onReady until close. Account deletion removes every
- * photo and object of the user through a hook on the accounts service.
+ * The photo library: repositories, service, URL signer, its jobs (registered on the pool) and the
+ * sweeps, run every SWEEP_INTERVAL_SECONDS (0 = never) from onReady until close. Account deletion
+ * is scheduled through a hook on the accounts service and carried out by a job.
  */
 export default fp(
   async function photos(app: FastifyInstance, options: PhotosPluginOptions) {
     const secret = app.config.secrets.cursor;
     if (secret.length < 32) throw new Error('CURSOR_SECRET is not configured (at least 32 characters)');
     const log = app.log.child({ component: 'photos' });
+    const now = options.now ?? (() => new Date());
     const repository = new PhotosRepository(app.aws.dynamo, app.resources.table);
+    const deletions = new DeletionsRepository(app.aws.dynamo, app.resources.table);
     const urls = app.config.photoUrls;
     const signer =
       options.signer ??
       (urls.mode === 'cloudfront'
         ? new CloudFrontUrlSigner({ domain: urls.domain, keyPairId: urls.keyPairId, privateKey: urls.privateKey })
         : presignedUrlSigner(app.presigner));
-    const library = new LibraryService({
+    const deletion = new PhotoDeletion({ photos: repository, deletions, s3: app.aws.s3, bucket: app.resources.bucket, now, log });
+    const library = new LibraryService({ photos: repository, deletion, signer, cursorSecret: secret, now, log });
+    const registry = app.jobs.registry;
+    const jobs = new LibraryJobs({
       photos: repository,
-      s3: app.aws.s3,
-      bucket: app.resources.bucket,
-      signer,
-      cursorSecret: secret,
-      ...(options.now ? { now: options.now } : {}),
+      deletions,
+      library,
+      deletion,
+      enqueue: app.jobs.enqueue,
+      enqueueBatch: app.jobs.enqueueBatch,
+      deleteProfile: (userId) => app.users.deleteUser(userId),
+      // Read when a deletion is scheduled: by then every plugin has registered its jobs.
+      resweepDelayMs: () => {
+        const longestJobSeconds = Math.max(0, ...registry.types().map((type) => registry.get(type)?.timeoutSeconds ?? 0));
+        return app.config.photos.uploadUrlTtlSeconds * 1000 + UPLOAD_PUT_GRACE_MS + longestJobSeconds * 1000;
+      },
+      now,
       log,
     });
-    const sweepers = createSweepers({ photos: repository, library, log });
-    const sweep = async (now = new Date()) => ({
-      trash: await sweepers.purgeExpiredTrash(now),
-      uploads: await sweepers.sweepAbandonedUploads(now),
-    });
-    app.decorate('photos', { repository, library, signer, sweepers, sweep });
+    jobs.register(registry);
 
-    app.accounts.onDeleteAccount(async (user) => {
-      const removed = await library.deleteEverything(user.userId);
-      log.info({ userId: user.userId, ...removed }, 'account deletion: photos and objects removed');
-    });
+    const sweepers = createSweepers({ photos: repository, deletions, library, deletion, jobs, jobLeaseMs: JOB_LEASE_MS, log });
+    const sweeps = new Map<string, (at: Date) => Promise<unknown>>([
+      ['trash', sweepers.purgeExpiredTrash],
+      ['uploads', sweepers.sweepAbandonedUploads],
+      ['objects', sweepers.finishTombstones],
+      ['accounts', sweepers.resumeAccountDeletions],
+    ]);
+    const sweep = async (at = now()) => {
+      const results: Record<string, unknown> = {};
+      for (const [name, run] of sweeps) {
+        try {
+          results[name] = await run(at);
+        } catch (error) {
+          // One sweep's outage (its index unreadable) must not stop the others.
+          log.error({ err: error, sweep: name }, 'sweep failed');
+          results[name] = { error: (error as Error).name };
+        }
+      }
+      return results as SweepResults;
+    };
+    const addSweep = (name: string, run: (at: Date) => Promise<unknown>) => {
+      if (sweeps.has(name)) throw new Error(`sweep ${name} is already added`);
+      sweeps.set(name, run);
+    };
+    app.decorate('photos', { repository, deletions, library, jobs, signer, sweepers, sweep, addSweep });
+
+    app.accounts.onDeleteAccount((user) => jobs.scheduleAccountDeletion(user));
 
     const intervalMs = app.config.photos.sweepIntervalSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
@@ -87,5 +128,5 @@ export default fp(
       await running;
     });
   },
-  { name: 'photos', dependencies: ['aws', 'accounts'] },
+  { name: 'photos', dependencies: ['aws', 'jobs', 'accounts'] },
 );

@@ -17,7 +17,7 @@ const me: FastifyPluginAsyncZod = async (app) => {
     };
   });
 
-  app.delete('', { schema: { ...common, summary: 'Delete the account and everything in it', response: { 202: accepted, ...problemResponses(401) } } }, async (request, reply) => {
+  app.delete('', { schema: { ...common, summary: 'Delete the account: unusable at once, its photos and data removed in the background', response: { 202: accepted, ...problemResponses(401, 503) } } }, async (request, reply) => {
     await app.accounts.deleteAccount(request.user);
     return reply.status(202).send({ status: 'accepted' as const });
   });

@@ -3,7 +3,7 @@ import { accepted } from '../../../schemas/auth.js';
 import { listQuery, photoPage } from '../../../schemas/photos.js';
 import { problemResponses } from '../../../schemas/problem.js';
 
-/** /v1/trash: trashed photos, newest trashed first; emptying it purges them now. */
+/** /v1/trash: trashed photos, newest trashed first; emptying it purges them in a job (202 at once). */
 const trash: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', app.authenticate);
   const common = { tags: ['library'], security: [{ bearerAuth: [] }] };
@@ -16,9 +16,15 @@ const trash: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '',
-    { schema: { ...common, summary: 'Empty the trash: its photos are deleted for good', response: { 202: accepted, ...problemResponses(401) } } },
+    {
+      schema: {
+        ...common,
+        summary: 'Empty the trash: the photos in it now are deleted for good, in the background',
+        response: { 202: accepted, ...problemResponses(401) },
+      },
+    },
     async (request, reply) => {
-      await app.photos.library.emptyTrash(request.user.userId);
+      await app.photos.jobs.requestEmptyTrash(request.user.userId);
       return reply.status(202).send({ status: 'accepted' as const });
     },
   );
