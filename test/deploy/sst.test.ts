@@ -15,6 +15,7 @@ import path from 'node:path';
 
 import { passwordPolicy } from '../../src/auth/password-policy';
 import { loadConfig } from '../../src/config';
+import { MAX_RECEIVES } from '../../src/jobs/queue-policy';
 
 const root = path.resolve(__dirname, '../..');
 // What `sst secret set OriginVerifySecret ...` provides on a real deploy.
@@ -373,9 +374,9 @@ describe('sst.config.ts under Pulumi mocks', () => {
     expect(table).toMatchObject({ streamEnabled: true, streamViewType: 'NEW_AND_OLD_IMAGES' });
   });
 
-  it('Jobs queue: redrive to JobsDlq after 5 receives, 60 s visibility; DLQ keeps 14 days', () => {
+  it('Jobs queue: redrive to JobsDlq after the consumer\'s MAX_RECEIVES receives, 60 s visibility; DLQ keeps 14 days', () => {
     const jobs = one('aws:sqs/queue:Queue', 'JobsQueue').inputs;
-    expect(JSON.parse(jobs.redrivePolicy)).toEqual({ deadLetterTargetArn: queueArn('JobsDlqQueue'), maxReceiveCount: 5 });
+    expect(JSON.parse(jobs.redrivePolicy)).toEqual({ deadLetterTargetArn: queueArn('JobsDlqQueue'), maxReceiveCount: MAX_RECEIVES });
     expect(jobs.visibilityTimeoutSeconds).toBe(60);
     const dlq = one('aws:sqs/queue:Queue', 'JobsDlqQueue').inputs;
     expect(dlq.messageRetentionSeconds).toBe(14 * 24 * 3600);
