@@ -10,6 +10,7 @@ import {
   signQuery,
   uriEncode,
 } from './sigv4.js';
+import { SHA256_BASE64 } from '../lib/checksum.js';
 
 /**
  * Narrow S3 presigned URLs (SigV4 query signing) at ~15 µs each: the SDK's
@@ -108,7 +109,6 @@ export interface S3Presigner {
 const SERVICE = 's3';
 /** S3's largest single PUT and largest multipart part. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
-const SHA256_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 /** Anything but printable ASCII and U+00A0 onwards: C0, DEL and C1 control characters. */
 const CONTROL = /[^ -~\u00a0-\uffff]/;
 

@@ -9,7 +9,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { tombstoneFor, tombstoneItem, type Tombstone } from './deletions.js';
-import { keys } from './keys.js';
+import { keys, type DueKind } from './keys.js';
 
 export type PhotoStatus = 'uploading' | 'processing' | 'ready' | 'rejected';
 
@@ -22,7 +22,7 @@ export interface PhotoRecord {
   size: number;
   sha256: string;
   s3Key: string;
-  /** S3 multipart upload id, for items above the multipart threshold. */
+  /** S3 multipart upload id, for items above the multipart threshold (attached after the reservation). */
   uploadId?: string;
   uploadExpiresAt: string;
   uploadedAt: string;
@@ -40,6 +40,13 @@ export interface PhotoRecord {
   /** While in the trash: when the purge is due (mirrored in GSI2 `DUE#PURGE`; pushed on while a purge job holds it). */
   purgeAt?: string;
   rejectedReason?: string;
+  /**
+   * While the pipeline is unfinished (processing, or ready with PhotoUploaded not yet published): when the
+   * reconciliation sweep re-enqueues the job; mirrored in GSI2 `DUE#PROCESS`.
+   */
+  processingDueAt?: string;
+  /** How many times the reconciliation sweep re-enqueued the job (its delay grows with it). */
+  processingRetries?: number;
 }
 
 /** Statuses whose bytes count towards usage: every photo that exists, trash included, but rejects. */
@@ -130,9 +137,9 @@ export class PhotosRepository {
     }
   }
 
-  /** Fresh upload URLs for a photo still uploading: pushes its sweep time out. */
-  async extendUpload(userId: string, photoId: string, uploadExpiresAt: string): Promise<void> {
-    await this.dynamo.send(
+  /** Fresh upload URLs for a photo still uploading: pushes its sweep time out. False when it is no longer uploading. */
+  async extendUpload(userId: string, photoId: string, uploadExpiresAt: string): Promise<boolean> {
+    return this.conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(userId, photoId),
@@ -144,16 +151,68 @@ export class PhotosRepository {
     );
   }
 
-  /** uploading -> processing; false when another call got there first. */
-  async markProcessing(userId: string, photoId: string): Promise<boolean> {
+  /**
+   * The multipart upload created for a reserved photo. False when the photo already has one (a
+   * concurrent request attached it first) or is no longer uploading: the caller aborts its own.
+   */
+  async attachMultipart(userId: string, photoId: string, uploadId: string): Promise<boolean> {
     return this.conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(userId, photoId),
-        UpdateExpression: 'SET #status = :processing REMOVE GSI2PK, GSI2SK',
+        UpdateExpression: 'SET uploadId = :id',
+        ConditionExpression: '#status = :uploading AND attribute_not_exists(uploadId)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':id': uploadId, ':uploading': 'uploading' },
+      }),
+    );
+  }
+
+  /**
+   * uploading -> processing, with the time the reconciliation sweep re-enqueues the job if the
+   * pipeline has not finished by then. False when another call got there first (or the upload is gone).
+   */
+  async markProcessing(userId: string, photoId: string, dueAt: string): Promise<boolean> {
+    const due = keys.due('PROCESS', dueAt, userId, photoId);
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.photo(userId, photoId),
+        UpdateExpression: 'SET #status = :processing, processingDueAt = :dueAt, GSI2PK = :g2, GSI2SK = :g2s',
         ConditionExpression: '#status = :uploading',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':processing': 'processing', ':uploading': 'uploading' },
+        ExpressionAttributeValues: { ':processing': 'processing', ':uploading': 'uploading', ':dueAt': dueAt, ':g2': due.GSI2PK, ':g2s': due.GSI2SK },
+      }),
+    );
+  }
+
+  /**
+   * The reconciliation sweep claims an overdue pipeline: moves its due time to `nextDueAt`, only if
+   * it is still the one the sweep listed (of several instances, one re-enqueues).
+   */
+  async rescheduleProcessing(photo: PhotoRecord, nextDueAt: string): Promise<boolean> {
+    const due = keys.due('PROCESS', nextDueAt, photo.userId, photo.photoId);
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.photo(photo.userId, photo.photoId),
+        UpdateExpression: 'SET processingDueAt = :next, GSI2SK = :g2s ADD processingRetries :one',
+        ConditionExpression: 'processingDueAt = :seen AND GSI2PK = :g2',
+        ExpressionAttributeValues: { ':next': nextDueAt, ':seen': photo.processingDueAt ?? '', ':g2': due.GSI2PK, ':g2s': due.GSI2SK, ':one': 1 },
+      }),
+    );
+  }
+
+  /** The pipeline of a ready photo is finished (PhotoUploaded published): it leaves the reconciliation index. */
+  async finishPipeline(photo: PhotoRecord): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.photo(photo.userId, photo.photoId),
+        UpdateExpression: 'REMOVE GSI2PK, GSI2SK, processingDueAt, processingRetries',
+        ConditionExpression: '#status = :ready AND GSI2PK = :g2',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':ready': 'ready', ':g2': keys.due('PROCESS', '', photo.userId, photo.photoId).GSI2PK },
       }),
     );
   }
@@ -164,7 +223,7 @@ export class PhotosRepository {
     result: Required<Pick<PhotoRecord, 'width' | 'height' | 'takenAt' | 'takenAtUtc' | 'thumbhash' | 'derivatives'>> & Pick<PhotoRecord, 'exif' | 'location' | 'contentType'>,
   ): Promise<boolean> {
     const index = photo.trashedAt ? {} : keys.timeline(photo.userId, result.takenAtUtc, photo.photoId);
-    const values: Record<string, unknown> = { ':ready': 'ready', ':uploading': 'uploading', ':processing': 'processing' };
+    const values: Record<string, unknown> = { ':ready': 'ready', ':processing': 'processing' };
     const sets = ['#status = :ready'];
     for (const [name, value] of Object.entries({ ...result, ...index })) {
       if (value === undefined) continue;
@@ -177,10 +236,11 @@ export class PhotosRepository {
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(photo.userId, photo.photoId),
-        // A trashed photo keeps its trash and purge keys; otherwise the upload-due key goes. The
-        // condition pins the trash state this decision was made on (false: re-read and retry).
-        UpdateExpression: `SET ${sets.join(', ')}${photo.trashedAt ? '' : ' REMOVE GSI2PK, GSI2SK'}`,
-        ConditionExpression: `#status IN (:uploading, :processing) AND ${photo.trashedAt ? 'attribute_exists' : 'attribute_not_exists'}(trashedAt)`,
+        // GSI2 is left alone: a trashed photo keeps its purge key, any other its DUE#PROCESS key until
+        // PhotoUploaded is out (finishPipeline). The condition pins the trash state this decision was
+        // made on (false: re-read and retry).
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: `#status = :processing AND ${photo.trashedAt ? 'attribute_exists' : 'attribute_not_exists'}(trashedAt)`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
@@ -317,7 +377,7 @@ export class PhotosRepository {
   }
 
   /** Photos whose upload URL expired or whose 30 days in the trash are over, oldest first. */
-  async listDue(kind: 'UPLOAD' | 'PURGE', before: string, limit: number): Promise<PhotoRecord[]> {
+  async listDue(kind: DueKind, before: string, limit: number): Promise<PhotoRecord[]> {
     const result = await this.dynamo.send(
       new QueryCommand({
         TableName: this.table,

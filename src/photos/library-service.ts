@@ -137,8 +137,10 @@ export class LibraryService {
   async toJson(photo: PhotoRecord): Promise<PhotoJson> {
     const window = urlWindowStart(this.now());
     const sign = async (key: string) => this.deps.signer.signGet(key, window);
+    // Bytes that were never checked against the declared SHA-256 (uploading, processing) or failed it
+    // (rejected) are never handed out: an upload URL must not become a way to share arbitrary files.
     const [original, thumbnail, preview] = await Promise.all([
-      sign(photo.s3Key),
+      photo.status === 'ready' ? sign(photo.s3Key) : undefined,
       photo.derivatives ? sign(photo.derivatives.thumbnail) : undefined,
       photo.derivatives ? sign(photo.derivatives.preview) : undefined,
     ]);
@@ -157,7 +159,7 @@ export class LibraryService {
       ...(photo.location !== undefined ? { location: photo.location } : {}),
       ...(photo.thumbhash !== undefined ? { thumbhash: photo.thumbhash } : {}),
       ...(photo.trashedAt !== undefined ? { trashedAt: photo.trashedAt } : {}),
-      urls: { ...(thumbnail ? { thumbnail } : {}), ...(preview ? { preview } : {}), original },
+      urls: { ...(thumbnail ? { thumbnail } : {}), ...(preview ? { preview } : {}), ...(original ? { original } : {}) },
     };
   }
 

@@ -6,6 +6,7 @@ import {
   HeadObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { FastifyBaseLogger } from 'fastify';
 import type { S3Presigner } from '../aws/s3-presigner.js';
 import type { AppConfig } from '../config.js';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
@@ -33,16 +34,27 @@ export interface UploadsDeps {
   limits: AppConfig['photos'];
   /** Enqueues the processing job; deterministic per photo, so repeats are harmless. */
   enqueueProcessing: (userId: string, photoId: string) => Promise<void>;
+  /** How long after `complete` the reconciliation sweep re-enqueues a photo whose pipeline has not finished. */
+  processingDeadlineMs: number;
+  log?: FastifyBaseLogger;
   now?: () => number;
 }
 
-const MAX_RESERVE_ATTEMPTS = 4;
+const MAX_DECIDE_ATTEMPTS = 4;
+
+/** What a request does for one distinct photo id. */
+type Decision = { kind: 'duplicate' } | { kind: 'upload'; record: PhotoRecord };
 
 /**
  * The upload protocol, top to bottom: POST /v1/uploads reserves photos (dedup, quota) and hands out
  * narrow presigned URLs; the phone PUTs the bytes straight to S3; POST /v1/uploads/complete checks the
- * object is there with the promised size and queues processing. Abandoned reservations are swept by
- * src/photos/sweeper.ts once their URLs expired.
+ * object is there with the promised size, marks the photo `processing` and queues its processing.
+ * Abandoned reservations are swept by src/photos/sweeper.ts once their URLs expired; a photo whose
+ * processing never finishes is re-enqueued by src/photos/reconcile.ts.
+ *
+ * What a reservation promised is what the record holds: URLs are always signed for the recorded size,
+ * type and checksum, and a multipart upload id is attached to the record only after the reservation
+ * went through (an upload created for a reservation that did not is aborted).
  */
 export class UploadsService {
   private readonly now: () => number;
@@ -57,36 +69,61 @@ export class UploadsService {
     const primary = new Map<string, number>();
     ids.forEach((id, index) => primary.has(id) || primary.set(id, index));
 
-    const expiresAt = new Date(this.now() + this.deps.limits.uploadUrlTtlSeconds * 1000);
-    const decided = new Map<string, 'duplicate' | 'reupload' | 'new'>();
-    const multipartIds = new Map<string, string>();
+    const expiresAt = new Date(this.now() + this.deps.limits.uploadUrlTtlSeconds * 1000).toISOString();
+    const decided = await this.decide(userId, items, primary, expiresAt);
+    const uploads = new Map(
+      await Promise.all([...decided].flatMap(([id, d]) => (d.kind === 'upload' ? [this.withMultipart(d.record).then((r) => [id, r] as const)] : []))),
+    );
 
+    return Promise.all(
+      items.map(async (item, index): Promise<UploadAnswer> => {
+        const id = ids[index]!;
+        const record = uploads.get(id);
+        if (!record || primary.get(id) !== index) return { clientRef: item.clientRef, status: 'duplicate', photoId: id };
+        return { clientRef: item.clientRef, status: 'upload', photoId: id, upload: await this.instructions(record) };
+      }),
+    );
+  }
+
+  /**
+   * Per distinct photo: a duplicate of a photo the user has (a trashed one comes back), a fresh upload
+   * of a photo still uploading (same size and type only: the reservation is not changed), or a new
+   * reservation. New ones are reserved in one transaction with their bytes; what a concurrent request
+   * changed meanwhile is decided again.
+   */
+  private async decide(userId: string, items: UploadItem[], primary: Map<string, number>, expiresAt: string): Promise<Map<string, Decision>> {
+    const decided = new Map<string, Decision>();
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.deps.photos.getMany(userId, [...primary.keys()].filter((id) => !decided.has(id) || decided.get(id) === 'new'));
-      for (const [id] of primary) {
-        if (decided.get(id) === 'duplicate' || decided.get(id) === 'reupload') continue;
-        const photo = existing.get(id);
-        if (!photo || photo.status === 'rejected') decided.set(id, 'new');
-        else if (photo.status === 'uploading') {
-          decided.set(id, 'reupload');
-          if (photo.uploadId) multipartIds.set(id, photo.uploadId);
-        } else {
-          decided.set(id, 'duplicate');
-          // A duplicate of a photo in the trash brings it back.
-          if (photo.trashedAt) await this.deps.photos.restore(photo);
-        }
-      }
-      const fresh = [...primary].filter(([id]) => decided.get(id) === 'new');
-      if (fresh.length === 0) break;
+      const open = [...primary.keys()].filter((id) => !decided.has(id));
+      if (open.length === 0) return decided;
+      if (attempt > MAX_DECIDE_ATTEMPTS) throw new HttpProblem('conflict', 'Concurrent changes to the same photos; try again');
 
-      const records = await Promise.all(fresh.map(([id, index]) => this.newRecord(userId, id, items[index]!, expiresAt, multipartIds)));
+      const existing = await this.deps.photos.getMany(userId, open);
+      const fresh: PhotoRecord[] = [];
+      for (const id of open) {
+        const item = items[primary.get(id)!]!;
+        const photo = existing.get(id);
+        if (!photo || photo.status === 'rejected') fresh.push(this.newRecord(userId, id, item, expiresAt));
+        else if (photo.status === 'uploading') {
+          this.checkSameReservation(photo, item, primary.get(id)!);
+          // False: completed, discarded or swept meanwhile; decided again on the next pass.
+          if (await this.deps.photos.extendUpload(userId, id, expiresAt)) decided.set(id, { kind: 'upload', record: { ...photo, uploadExpiresAt: expiresAt } });
+        } else if (!photo.trashedAt || (await this.deps.photos.restore(photo))) {
+          decided.set(id, { kind: 'duplicate' });
+        }
+        // A trashed photo that could not be restored was purged (or restored) meanwhile: decided again.
+      }
+      if (fresh.length === 0) continue;
+
       const profile = await this.deps.users.getProfile(userId);
       if (!profile) throw new HttpProblem('unauthorized', 'This account has no profile yet; sign in again');
-      const outcome = await this.deps.photos.reserve(userId, records, profile.quotaBytes);
-      if (outcome.ok) break;
+      const outcome = await this.deps.photos.reserve(userId, fresh, profile.quotaBytes);
+      if (outcome.ok) {
+        for (const record of fresh) decided.set(record.photoId, { kind: 'upload', record });
+        continue;
+      }
       if (outcome.quotaExceeded && outcome.conflicts.length === 0) {
-        await this.abortMultipart(records);
-        const requested = records.reduce((sum, r) => sum + r.size, 0);
+        const requested = fresh.reduce((sum, r) => sum + r.size, 0);
         const left = Math.max(0, profile.quotaBytes - profile.bytes);
         throw new HttpProblem('quotaExceeded', `This batch needs ${requested} bytes; ${left} bytes are left of your ${profile.quotaBytes}`, {
           remainingBytes: left,
@@ -94,24 +131,42 @@ export class UploadsService {
           quotaBytes: profile.quotaBytes,
         });
       }
-      // Someone (a concurrent batch) created some of these photos first: decide them again.
-      for (const id of outcome.conflicts) decided.delete(id);
-      if (attempt >= MAX_RESERVE_ATTEMPTS) throw new HttpProblem('conflict', 'Concurrent uploads of the same photos; try again');
+      // Someone (a concurrent batch) created some of these photos first: every fresh one is decided again.
     }
+  }
 
-    // Re-uploads of photos still uploading get fresh URLs and a later sweep time.
-    await Promise.all(
-      [...primary.keys()].filter((id) => decided.get(id) === 'reupload').map((id) => this.deps.photos.extendUpload(userId, id, expiresAt.toISOString())),
-    );
+  /** A photo still uploading was reserved for one size and type: a request for others is refused, not resized. */
+  private checkSameReservation(photo: PhotoRecord, item: UploadItem, index: number): void {
+    const errors = [
+      ...(item.size !== photo.size ? [{ path: `body.items.${index}.size`, message: `this content is being uploaded with size ${photo.size}` }] : []),
+      ...(item.contentType !== photo.contentType
+        ? [{ path: `body.items.${index}.contentType`, message: `this content is being uploaded as ${photo.contentType}` }]
+        : []),
+    ];
+    if (errors.length > 0) {
+      throw new HttpProblem('conflict', `An upload of this content is already reserved: ${errors.map((e) => e.message).join('; ')}`, { errors });
+    }
+  }
 
-    return Promise.all(
-      items.map(async (item, index): Promise<UploadAnswer> => {
-        const id = ids[index]!;
-        const outcome = decided.get(id);
-        if (outcome === 'duplicate' || primary.get(id) !== index) return { clientRef: item.clientRef, status: 'duplicate', photoId: id };
-        return { clientRef: item.clientRef, status: 'upload', photoId: id, upload: await this.instructions(userId, id, item, expiresAt, multipartIds.get(id)) };
-      }),
-    );
+  /**
+   * A record above the multipart threshold gets its S3 multipart upload now, after its reservation.
+   * Of two requests racing to attach one, the loser aborts its own and uses the winner's.
+   */
+  private async withMultipart(record: PhotoRecord): Promise<PhotoRecord> {
+    if (record.uploadId || record.size <= this.deps.limits.multipartThresholdBytes) return record;
+    const { s3, bucket } = this.deps;
+    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: record.s3Key, ContentType: record.contentType }));
+    const uploadId = created.UploadId!;
+    let attached = false;
+    try {
+      attached = await this.deps.photos.attachMultipart(record.userId, record.photoId, uploadId);
+    } finally {
+      if (!attached) await this.abortMultipart(record.s3Key, uploadId);
+    }
+    if (attached) return { ...record, uploadId };
+    const current = await this.deps.photos.get(record.userId, record.photoId);
+    if (current?.status === 'uploading' && current.uploadId) return { ...record, uploadId: current.uploadId };
+    throw new HttpProblem('conflict', 'This upload changed while its URLs were being made; try again');
   }
 
   async complete(userId: string, items: CompleteItem[]): Promise<CompleteAnswer[]> {
@@ -119,7 +174,10 @@ export class UploadsService {
     const unknown = items.filter((i) => !photos.has(i.photoId));
     // Someone else's photo is simply not found in this user's partition.
     if (unknown.length > 0) throw new HttpProblem('notFound', `No upload ${unknown.map((i) => i.photoId).join(', ')}`);
-    return Promise.all(items.map((item) => this.completeOne(photos.get(item.photoId)!, item)));
+    // A photo named twice is completed once (with the first item's parts); every item gets its answer.
+    const once = new Map<string, Promise<CompleteAnswer>>();
+    for (const item of items) if (!once.has(item.photoId)) once.set(item.photoId, this.completeOne(photos.get(item.photoId)!, item));
+    return Promise.all(items.map((item) => once.get(item.photoId)!));
   }
 
   private async completeOne(photo: PhotoRecord, item: CompleteItem): Promise<CompleteAnswer> {
@@ -151,18 +209,30 @@ export class UploadsService {
     if (size !== photo.size) {
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: photo.s3Key }));
       await this.deps.photos.reject(photo, 'size-mismatch', Math.floor(this.now() / 1000));
-      return this.answer((await this.deps.photos.get(photo.userId, photo.photoId)) ?? photo);
+      return this.answerFresh(photo);
     }
-    // Queue first: if we crash before the status changes, the job still runs (it accepts
-    // `uploading` photos whose object exists), so nothing is left stranded.
-    await this.deps.enqueueProcessing(photo.userId, photo.photoId);
-    await this.deps.photos.markProcessing(photo.userId, photo.photoId);
-    return this.answer((await this.deps.photos.get(photo.userId, photo.photoId)) ?? photo);
+    const dueAt = new Date(this.now() + this.deps.processingDeadlineMs).toISOString();
+    if (!(await this.deps.photos.markProcessing(photo.userId, photo.photoId, dueAt))) return this.answerFresh(photo);
+    // Only the call that moved the photo to `processing` enqueues. If this enqueue fails (or the
+    // process dies first), the reconciliation sweep enqueues it once the due time passes.
+    try {
+      await this.deps.enqueueProcessing(photo.userId, photo.photoId);
+    } catch (error) {
+      this.deps.log?.warn({ err: error, photoId: photo.photoId }, 'processing not enqueued: the reconciliation sweep will');
+    }
+    return { photoId: photo.photoId, status: 'processing' };
+  }
+
+  /** The answer for a photo as it is now: one removed meanwhile (swept, deleted, purged) is `missing`. */
+  private async answerFresh(photo: PhotoRecord): Promise<CompleteAnswer> {
+    const current = await this.deps.photos.get(photo.userId, photo.photoId);
+    return current ? this.answer(current) : { photoId: photo.photoId, status: 'missing' };
   }
 
   private answer(photo: PhotoRecord): CompleteAnswer {
-    const status = photo.status === 'uploading' ? 'processing' : photo.status;
-    return { photoId: photo.photoId, status, ...(photo.status === 'rejected' && photo.rejectedReason ? { error: photo.rejectedReason } : {}) };
+    if (photo.status === 'uploading') return { photoId: photo.photoId, status: 'missing' };
+    if (photo.status === 'rejected') return { photoId: photo.photoId, status: 'rejected', ...(photo.rejectedReason ? { error: photo.rejectedReason } : {}) };
+    return { photoId: photo.photoId, status: photo.status };
   }
 
   private checkSizes(items: UploadItem[]): void {
@@ -173,15 +243,7 @@ export class UploadsService {
     if (errors.length > 0) throw new HttpProblem('validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }
 
-  private async newRecord(userId: string, photoId: string, item: UploadItem, expiresAt: Date, multipartIds: Map<string, string>): Promise<PhotoRecord> {
-    const key = photoKeys.original(userId, photoId);
-    let uploadId: string | undefined;
-    if (item.size > this.deps.limits.multipartThresholdBytes) {
-      const created = await this.deps.s3.send(new CreateMultipartUploadCommand({ Bucket: this.deps.bucket, Key: key, ContentType: item.contentType }));
-      uploadId = created.UploadId!;
-      multipartIds.set(photoId, uploadId);
-    }
-    const now = new Date(this.now()).toISOString();
+  private newRecord(userId: string, photoId: string, item: UploadItem, expiresAt: string): PhotoRecord {
     return {
       userId,
       photoId,
@@ -190,22 +252,22 @@ export class UploadsService {
       contentType: item.contentType,
       size: item.size,
       sha256: item.sha256,
-      s3Key: key,
-      ...(uploadId ? { uploadId } : {}),
-      uploadExpiresAt: expiresAt.toISOString(),
-      uploadedAt: now,
+      s3Key: photoKeys.original(userId, photoId),
+      uploadExpiresAt: expiresAt,
+      uploadedAt: new Date(this.now()).toISOString(),
     };
   }
 
-  private async instructions(userId: string, photoId: string, item: UploadItem, expiresAt: Date, uploadId: string | undefined): Promise<UploadInstructions> {
-    const key = photoKeys.original(userId, photoId);
-    const expiresInSeconds = Math.max(1, Math.round((expiresAt.getTime() - this.now()) / 1000));
+  /** URLs for exactly what the record reserved: its key, size, type and checksum. */
+  private async instructions(record: PhotoRecord): Promise<UploadInstructions> {
+    const { s3Key: key, size, contentType, sha256, uploadId, uploadExpiresAt } = record;
+    const expiresInSeconds = Math.max(1, Math.round((Date.parse(uploadExpiresAt) - this.now()) / 1000));
     if (!uploadId) {
-      const put = await this.deps.presigner.presignPut({ key, contentType: item.contentType, contentLength: item.size, sha256Base64: item.sha256, expiresInSeconds });
+      const put = await this.deps.presigner.presignPut({ key, contentType, contentLength: size, sha256Base64: sha256, expiresInSeconds });
       return { method: 'PUT', url: put.url, headers: put.headers, expiresAt: put.expiresAt.toISOString() };
     }
     const partSize = this.deps.limits.multipartPartBytes;
-    const count = Math.ceil(item.size / partSize);
+    const count = Math.ceil(size / partSize);
     const parts = await Promise.all(
       Array.from({ length: count }, async (_, i) => ({
         partNumber: i + 1,
@@ -215,20 +277,21 @@ export class UploadsService {
             key,
             uploadId,
             partNumber: i + 1,
-            contentLength: i < count - 1 ? partSize : item.size - partSize * (count - 1),
+            contentLength: i < count - 1 ? partSize : size - partSize * (count - 1),
             expiresInSeconds,
           })
         ).url,
       })),
     );
-    return { multipart: { uploadId, partSize, parts }, expiresAt: expiresAt.toISOString() };
+    return { multipart: { uploadId, partSize, parts }, expiresAt: uploadExpiresAt };
   }
 
-  private async abortMultipart(records: PhotoRecord[]): Promise<void> {
-    await Promise.allSettled(
-      records
-        .filter((r) => r.uploadId)
-        .map((r) => this.deps.s3.send(new AbortMultipartUploadCommand({ Bucket: this.deps.bucket, Key: r.s3Key, UploadId: r.uploadId }))),
-    );
+  private async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.deps.s3.send(new AbortMultipartUploadCommand({ Bucket: this.deps.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      // The bucket's lifecycle rule aborts incomplete multipart uploads after a day anyway.
+      this.deps.log?.warn({ err: { name: (error as Error).name }, key }, 'aborting a multipart upload failed');
+    }
   }
 }

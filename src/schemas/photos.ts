@@ -17,7 +17,11 @@ export const photo = z.object({
   thumbhash: z.string().optional(),
   trashedAt: z.string().optional().describe('Set while the photo is in the trash; it is purged 30 days later'),
   urls: z
-    .object({ thumbnail: z.string().optional(), preview: z.string().optional(), original: z.string() })
+    .object({
+      thumbnail: z.string().optional(),
+      preview: z.string().optional(),
+      original: z.string().optional().describe('Only once the bytes were verified against the declared SHA-256 (status ready)'),
+    })
     .describe('Signed GET URLs, valid 10 to 20 minutes; identical for 10 minutes, so they can be cached'),
 });
 

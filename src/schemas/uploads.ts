@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SHA256_BASE64 } from '../lib/checksum.js';
 
 /** Camera formats share one size limit; raw files (DNG) have their own. */
 export const UPLOAD_TYPES = {
@@ -15,7 +16,7 @@ export type UploadType = keyof typeof UPLOAD_TYPES;
 
 const sha256 = z
   .string()
-  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 SHA-256 of the file (44 characters)')
+  .regex(SHA256_BASE64, "must be the canonical base64 of the file's 32-byte SHA-256 (44 characters)")
   .describe("Base64 of the file's SHA-256");
 
 export const uploadItem = z.object({

@@ -61,7 +61,7 @@ export async function seedPhoto(app: FastifyInstance, userId: string, options: S
   await put(app, record.s3Key, body, record.contentType);
   if (status === 'uploading') return record;
 
-  if (!(await repository.markProcessing(userId, photoId))) throw new Error('markProcessing failed');
+  if (!(await repository.markProcessing(userId, photoId, new Date(now.getTime() + 30 * 60_000).toISOString()))) throw new Error('markProcessing failed');
   if (status === 'processing') return (await repository.get(userId, photoId))!;
 
   const derivatives = { thumbnail: photoKeys.thumbnail(userId, photoId), preview: photoKeys.preview(userId, photoId) };
@@ -75,6 +75,8 @@ export async function seedPhoto(app: FastifyInstance, userId: string, options: S
     { width: 4032, height: 3024, takenAt, takenAtUtc: takenAt, thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', derivatives, contentType: 'image/jpeg', exif: { Make: 'Test' } },
   );
   if (!ready) throw new Error('markReady failed');
+  // As if PhotoUploaded went out: the pipeline is finished.
+  await repository.finishPipeline({ ...record, status: 'ready' });
   return (await repository.get(userId, photoId))!;
 }
 

@@ -111,6 +111,16 @@ describe('uploads: presigned batch uploads straight to S3, then complete', () =>
     expect(await put(reserved[1]!, text)).toBe(200);
     await api.post('/v1/uploads/complete', { items: reserved.map((r) => ({ photoId: r.photoId })) }, user.accessToken);
     const final = await settled(api, user.accessToken, reserved.map((r) => r.photoId));
+    // The answer to complete says why, as the record does.
+    const again = await api.post<{ items: { photoId: string; status: string; error?: string }[] }>(
+      '/v1/uploads/complete',
+      { items: reserved.map((r) => ({ photoId: r.photoId })) },
+      user.accessToken,
+    );
+    expect(again.body.items).toEqual([
+      { photoId: reserved[0]!.photoId, status: 'rejected', error: 'checksum-mismatch' },
+      { photoId: reserved[1]!.photoId, status: 'rejected', error: 'not-an-image' },
+    ]);
     expect(final[reserved[0]!.photoId]).toMatchObject({ status: 'rejected' });
     expect(final[reserved[1]!.photoId]).toMatchObject({ status: 'rejected' });
     const me = await api.get<Me>('/v1/me', user.accessToken);
@@ -129,7 +139,13 @@ describe('uploads: presigned batch uploads straight to S3, then complete', () =>
     await Promise.all(reserved.map((r, i) => put(r, bytes[i]!)));
     await api.post('/v1/uploads/complete', { items: reserved.map((r) => ({ photoId: r.photoId })) }, user.accessToken);
     const final = await settled(api, user.accessToken, reserved.map((r) => r.photoId), 60_000);
-    for (const r of reserved) expect(final[r.photoId]).toMatchObject({ status: 'ready', width: expect.any(Number), height: expect.any(Number) });
+    // As displayed: the HEIC and the PNG as stored, the JPEG turned by its EXIF orientation 6.
+    const expected = [
+      { width: 480, height: 240 },
+      { width: 300, height: 200 },
+      { width: 240, height: 480 },
+    ];
+    reserved.forEach((r, i) => expect(final[r.photoId]).toMatchObject({ status: 'ready', ...expected[i] }));
   }, 90_000);
 
   it("another user cannot complete or see someone else's upload: 404", async () => {

@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { publishEvents } from '../../aws/eventbridge.js';
+import { runOnce } from '../../jobs/idempotency.js';
+import { s3PhotoObjects } from '../../photos/photo-objects.js';
+import { PhotoProcessor, type PhotoUploadedDetail } from '../../photos/photo-processor.js';
 import { PROCESS_PHOTO_JOB, processPhotoJobId, registerPhotoProcessing } from '../../photos/process-job.js';
+import { processPhoto } from '../../photos/processing/process-photo.js';
+import { PROCESSING_DEADLINE_MS, reconcileProcessing } from '../../photos/reconcile.js';
 import { UploadsService } from '../../photos/uploads-service.js';
 
 declare module 'fastify' {
@@ -9,24 +15,45 @@ declare module 'fastify' {
   }
 }
 
-/** The upload protocol (service) and the processing job that finishes it. */
+/** The upload protocol (service), the processing job that finishes it and the sweep that re-enqueues lost jobs. */
 export default fp(
   async function uploads(app: FastifyInstance) {
+    const { s3, dynamo, events } = app.aws;
+    const { bucket, table, eventBusName } = app.resources;
+    const log = app.log.child({ component: 'uploads' });
+    const enqueueProcessing = async (userId: string, photoId: string) => {
+      await app.jobs.enqueue(PROCESS_PHOTO_JOB, { userId, photoId }, { jobId: processPhotoJobId(photoId) });
+    };
+    // Keyed by the incarnation (a purged photo uploaded again is a new one with the same id); the detail
+    // carries the key as eventId, so a consumer can drop the duplicate a crash right after PutEvents could make.
+    const publishUploaded = async (detail: PhotoUploadedDetail) => {
+      const eventId = `photo-uploaded:${detail.photoId}:${detail.uploadedAt}`;
+      await runOnce(dynamo, table, eventId, () => publishEvents(events, eventBusName, [{ type: 'PhotoUploaded', detail: { eventId, ...detail } }]));
+    };
+
     app.decorate(
       'uploads',
       new UploadsService({
         photos: app.photos.repository,
         users: app.users,
-        s3: app.aws.s3,
-        bucket: app.resources.bucket,
+        s3,
+        bucket,
         presigner: app.presigner,
         limits: app.config.photos,
-        enqueueProcessing: async (userId, photoId) => {
-          await app.jobs.enqueue(PROCESS_PHOTO_JOB, { userId, photoId }, { jobId: processPhotoJobId(photoId) });
-        },
+        enqueueProcessing,
+        processingDeadlineMs: PROCESSING_DEADLINE_MS,
+        log,
       }),
     );
-    registerPhotoProcessing(app);
+    const processor = new PhotoProcessor({
+      photos: app.photos.repository,
+      objects: s3PhotoObjects(s3, bucket),
+      process: processPhoto,
+      publishUploaded,
+      limits: app.config.photos,
+    });
+    registerPhotoProcessing(app.jobs.registry, processor);
+    app.photos.addSweep('processing', (now) => reconcileProcessing({ photos: app.photos.repository, enqueueProcessing, log }, now));
   },
   { name: 'uploads', dependencies: ['aws', 'jobs', 'accounts', 'photos'] },
 );

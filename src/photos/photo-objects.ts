@@ -1,0 +1,47 @@
+import type { Readable } from 'node:stream';
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+
+/** The object is not in the bucket: for an original that passed `complete`, a permanent state. */
+export class ObjectMissingError extends Error {
+  constructor(readonly key: string) {
+    super(`no object at ${key}`);
+    this.name = 'ObjectMissingError';
+  }
+}
+
+/** The bucket as photo processing sees it; a narrow port so its decisions can be unit-tested with a fake. */
+export interface PhotoObjects {
+  /** Streams an object; throws ObjectMissingError when there is none, anything else is transient. */
+  read(key: string, signal?: AbortSignal): Promise<Readable>;
+  write(key: string, body: Buffer, contentType: string): Promise<void>;
+  /** Deletes the keys; keys that are already gone are not an error. */
+  remove(keys: string[]): Promise<void>;
+}
+
+/** DeleteObjects takes at most 1000 keys. */
+const DELETE_BATCH = 1000;
+
+export function s3PhotoObjects(s3: S3Client, bucket: string): PhotoObjects {
+  return {
+    async read(key, signal) {
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+        return object.Body as Readable;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') throw new ObjectMissingError(key);
+        throw error;
+      }
+    },
+    async write(key, body, contentType) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+    },
+    async remove(keys) {
+      for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+        const batch = keys.slice(i, i + DELETE_BATCH);
+        const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+        if (failed.length > 0) throw new Error(`S3 DeleteObjects failed for ${failed.length} key(s): ${failed[0]!.Code ?? 'unknown'}`);
+      }
+    },
+  };
+}
