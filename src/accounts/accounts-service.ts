@@ -54,7 +54,7 @@ export type AccountDeletionHook = (user: AuthenticatedUser) => Promise<void>;
 const resetProof = (userId: string, code: string) => createHash('sha256').update(`${userId}:${code}`).digest('base64url');
 
 /** Normalised so that Ada@Example.com and ada@example.com are one account. */
-export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
 /**
  * Accounts on Cognito: sign-up, confirmation, sessions and passwords. Cognito owns credentials;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const liveResponse = z.object({ status: z.literal('ok') });
 
-export const dependencyStatus = z.object({
+const dependencyStatus = z.object({
   ok: z.boolean(),
   latencyMs: z.number().describe('How long the probe took'),
   error: z.string().optional().describe('Why the probe failed (error name only, no internals)'),

@@ -8,7 +8,6 @@ import { UsersRepository } from '../../data/users.js';
 declare module 'fastify' {
   interface FastifyInstance {
     users: UsersRepository;
-    tokens: TokenVerifier;
     accounts: AccountsService;
     /** preHandler for authenticated routes: verifies the bearer token and sets request.user. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -37,7 +36,6 @@ export default fp(
       },
     });
     app.decorate('users', users);
-    app.decorate('tokens', tokens);
     app.decorate('accounts', service);
     app.decorateRequest('user', null as unknown as AuthenticatedUser);
     app.decorate('authenticate', async (request: FastifyRequest) => {
