@@ -84,7 +84,9 @@ describe('conditional removals', () => {
     const { repository } = server.app.photos;
     const seeded = await seedPhoto(server.app, user.userId, { status: 'uploading', uploadExpiresAt: new Date(Date.now() - 3600_000).toISOString() });
     const seen = (await repository.get(user.userId, seeded.photoId))!;
-    expect(await repository.extendUpload(user.userId, seeded.photoId, new Date(Date.now() + 900_000).toISOString())).toBeTruthy();
+    const later = new Date(Date.now() + 900_000).toISOString();
+    await repository.extendUpload(user.userId, seeded.photoId, later);
+    expect((await repository.get(user.userId, seeded.photoId))!.uploadExpiresAt).toBe(later);
     const before = await usage();
     expect(await repository.remove(seen, 'uploading', tombstoneFor(seen, new Date()))).toBe(false);
     expect(await repository.get(user.userId, seeded.photoId)).toMatchObject({ status: 'uploading' });
