@@ -54,10 +54,11 @@ describe('GET /health/live and /health/ready', () => {
       const started = Date.now();
       const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`${url}/health/ready`)).status));
       for (let i = 0; i < 20; i++) statuses.push((await fetch(`${url}/health/ready`)).status);
-      // Only meaningful if all 40 calls fell within one cache window.
-      expect(Date.now() - started).toBeLessThan(READINESS_TTL_MS);
+      const windows = Math.floor((Date.now() - started) / READINESS_TTL_MS) + 1;
       expect(statuses).toEqual(Array(40).fill(200));
-      expect(Object.fromEntries(calls)).toEqual(Object.fromEntries(DEPENDENCIES.map((name) => [name, 1])));
+      // One probe per dependency per cache window the 40 calls spanned (one window unless the machine stalls).
+      expect([...calls.keys()].sort()).toEqual([...DEPENDENCIES].sort());
+      for (const count of calls.values()) expect(count).toBeLessThanOrEqual(windows);
     } finally {
       await app.close();
     }
