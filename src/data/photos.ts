@@ -203,16 +203,25 @@ export class PhotosRepository {
     );
   }
 
-  /** The pipeline of a ready photo is finished (PhotoUploaded published): it leaves the reconciliation index. */
+  /**
+   * The pipeline of a ready photo is finished (PhotoUploaded published): it leaves the reconciliation
+   * index; a photo in the trash takes its purge entry (at `purgeAt`) there instead. Pinned to the
+   * trash state read: false when it changed (the reconciliation comes back to it).
+   */
   async finishPipeline(photo: PhotoRecord): Promise<boolean> {
+    const purge = photo.trashedAt && photo.purgeAt ? keys.due('PURGE', photo.purgeAt, photo.userId, photo.photoId) : undefined;
     return this.conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(photo.userId, photo.photoId),
-        UpdateExpression: 'REMOVE GSI2PK, GSI2SK, processingDueAt, processingRetries',
-        ConditionExpression: '#status = :ready AND GSI2PK = :g2',
+        UpdateExpression: purge ? 'SET GSI2PK = :purge, GSI2SK = :purgeSk REMOVE processingDueAt, processingRetries' : 'REMOVE GSI2PK, GSI2SK, processingDueAt, processingRetries',
+        ConditionExpression: `#status = :ready AND GSI2PK = :g2 AND ${purge ? 'trashedAt = :trashedAt' : 'attribute_not_exists(trashedAt)'}`,
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':ready': 'ready', ':g2': keys.due('PROCESS', '', photo.userId, photo.photoId).GSI2PK },
+        ExpressionAttributeValues: {
+          ':ready': 'ready',
+          ':g2': keys.due('PROCESS', '', photo.userId, photo.photoId).GSI2PK,
+          ...(purge ? { ':purge': purge.GSI2PK, ':purgeSk': purge.GSI2SK, ':trashedAt': photo.trashedAt } : {}),
+        },
       }),
     );
   }
@@ -270,21 +279,28 @@ export class PhotosRepository {
     ]);
   }
 
+  /**
+   * Into the trash, purged at `purgeAt`. GSI2 holds one due entry: while the photo's pipeline is
+   * unfinished it keeps `DUE#PROCESS` (the reconciliation must not lose it) and finishPipeline moves
+   * it to `DUE#PURGE` at `purgeAt`; otherwise the purge entry is set here. The condition pins which
+   * of the two the decision was made on.
+   */
   async trash(photo: PhotoRecord, trashedAt: string, purgeAt: string): Promise<boolean> {
+    const pipeline = photo.processingDueAt !== undefined;
+    const purge = keys.due('PURGE', purgeAt, photo.userId, photo.photoId);
     return this.conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(photo.userId, photo.photoId),
-        UpdateExpression: 'SET trashedAt = :at, purgeAt = :purgeAt, GSI1PK = :g1, GSI1SK = :g1s, GSI2PK = :g2, GSI2SK = :g2s',
-        ConditionExpression: 'attribute_not_exists(trashedAt) AND #status IN (:processing, :ready)',
+        UpdateExpression: `SET trashedAt = :at, purgeAt = :purgeAt, GSI1PK = :g1, GSI1SK = :g1s${pipeline ? '' : ', GSI2PK = :g2, GSI2SK = :g2s'}`,
+        ConditionExpression: `attribute_not_exists(trashedAt) AND #status IN (:processing, :ready) AND ${pipeline ? 'processingDueAt = :pipeline' : 'attribute_not_exists(processingDueAt)'}`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':at': trashedAt,
           ':purgeAt': purgeAt,
           ':g1': keys.trash(photo.userId, trashedAt, photo.photoId).GSI1PK,
           ':g1s': keys.trash(photo.userId, trashedAt, photo.photoId).GSI1SK,
-          ':g2': keys.due('PURGE', purgeAt, photo.userId, photo.photoId).GSI2PK,
-          ':g2s': keys.due('PURGE', purgeAt, photo.userId, photo.photoId).GSI2SK,
+          ...(pipeline ? { ':pipeline': photo.processingDueAt } : { ':g2': purge.GSI2PK, ':g2s': purge.GSI2SK }),
           ':processing': 'processing',
           ':ready': 'ready',
         },
@@ -293,17 +309,20 @@ export class PhotosRepository {
   }
 
   /**
-   * Out of the trash, back to the timeline when ready. The condition pins the trash entry and the
-   * status the index decision was made on (a photo that became ready meanwhile: false, re-read).
+   * Out of the trash, back to the timeline when ready. The condition pins the trash entry, the
+   * status the index decision was made on (a photo that became ready meanwhile: false, re-read) and
+   * who holds GSI2: the purge entry goes, an unfinished pipeline's `DUE#PROCESS` stays.
    */
   async restore(photo: PhotoRecord): Promise<boolean> {
     const back = photo.status === 'ready' && photo.takenAtUtc ? keys.timeline(photo.userId, photo.takenAtUtc, photo.photoId) : undefined;
+    const pipeline = photo.processingDueAt !== undefined;
+    const removes = ['trashedAt', 'purgeAt', ...(back ? [] : ['GSI1PK', 'GSI1SK']), ...(pipeline ? [] : ['GSI2PK', 'GSI2SK'])];
     return this.conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.photo(photo.userId, photo.photoId),
-        UpdateExpression: back ? 'SET GSI1PK = :g1, GSI1SK = :g1s REMOVE trashedAt, purgeAt, GSI2PK, GSI2SK' : 'REMOVE trashedAt, purgeAt, GSI1PK, GSI1SK, GSI2PK, GSI2SK',
-        ConditionExpression: 'trashedAt = :trashedAt AND #status = :status',
+        UpdateExpression: `${back ? 'SET GSI1PK = :g1, GSI1SK = :g1s ' : ''}REMOVE ${removes.join(', ')}`,
+        ConditionExpression: `trashedAt = :trashedAt AND #status = :status AND ${pipeline ? 'attribute_exists' : 'attribute_not_exists'}(processingDueAt)`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':trashedAt': photo.trashedAt ?? '', ':status': photo.status, ...(back ? { ':g1': back.GSI1PK, ':g1s': back.GSI1SK } : {}) },
       }),

@@ -39,10 +39,34 @@ describe('a photo trashed while it is processing', () => {
     const trash = await api.get<{ items: { id: string; status: string }[] }>('/v1/trash', user.accessToken);
     expect(trash.body.items).toEqual([expect.objectContaining({ id: seeded.photoId, status: 'ready' })]);
 
+    // Until PhotoUploaded is out, the photo's GSI2 entry is the reconciliation's, not the purge's.
     const in31Days = new Date(Date.now() + 31 * 24 * 3600 * 1000);
+    expect((await repository.listDue('PROCESS', in31Days.toISOString(), 1000)).map((p) => p.photoId)).toContain(seeded.photoId);
+    expect((await repository.listDue('PURGE', in31Days.toISOString(), 1000)).map((p) => p.photoId)).not.toContain(seeded.photoId);
+    // The job announces it (as PhotoProcessor does): the purge entry takes over, due at the purge date.
+    const readyRecord = (await repository.get(user.userId, seeded.photoId))!;
+    expect(await repository.finishPipeline(readyRecord)).toBe(true);
+    expect((await repository.listDue('PROCESS', in31Days.toISOString(), 1000)).map((p) => p.photoId)).not.toContain(seeded.photoId);
+    const purgeDue = await repository.listDue('PURGE', in31Days.toISOString(), 1000);
+    expect(purgeDue.find((p) => p.photoId === seeded.photoId)).toMatchObject({ purgeAt: readyRecord.purgeAt });
+
     await server.app.photos.sweepers.purgeExpiredTrash(in31Days);
     await jobsSettled(server.app);
     expect(await repository.get(user.userId, seeded.photoId)).toBeUndefined();
+  });
+
+  it('keeps its reconciliation entry through trash and restore (a stuck pipeline is still found)', async () => {
+    const api = client(server.url);
+    const user = await registeredUser(api, 'race-restore');
+    const { repository } = server.app.photos;
+    const seeded = await seedPhoto(server.app, user.userId, { status: 'processing' });
+    const due = seeded.processingDueAt!;
+    const after = new Date(Date.parse(due) + 1000).toISOString();
+    expect((await api.delete(`/v1/photos/${seeded.photoId}`, user.accessToken)).status).toBe(204);
+    expect((await repository.listDue('PROCESS', after, 1000)).map((p) => p.photoId)).toContain(seeded.photoId);
+    expect((await api.post(`/v1/photos/${seeded.photoId}/restore`, undefined, user.accessToken)).status).toBe(200);
+    expect((await repository.listDue('PROCESS', after, 1000)).map((p) => p.photoId)).toContain(seeded.photoId);
+    expect(await repository.get(user.userId, seeded.photoId)).toMatchObject({ status: 'processing', processingDueAt: due });
   });
 });
 
