@@ -2,7 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { PhotoRecord } from '../../src/data/photos.js';
 import { photoKeys } from '../../src/photos/photo-id.js';
 import { GOOD_PASSWORD, client, registeredUser, type ApiClient } from '../helpers/accounts.js';
-import { jobsSettled, objectExists, objectsOf, seedPhoto, startLibraryApp, usageFromRecords } from '../helpers/photos.js';
+import { jobsSettled, objectExists, objectsOf, seedPhoto, startLibraryApp, uploadPhoto, usageFromApi, usageFromRecords } from '../helpers/photos.js';
 import { item, jpeg, put, type UploadAnswer } from '../helpers/uploads.js';
 
 jest.setTimeout(30_000);
@@ -276,6 +276,37 @@ describe('trash', () => {
     const after = await expectUsageMatches(ada);
     expect(after.bytes).toBe(before.bytes - doomed.reduce((sum, p) => sum + p.size, 0));
     expect(after.photos).toBe(before.photos - 2);
+  });
+});
+
+describe('usage on real uploads', () => {
+  it('counts uploading, processing and ready photos, trash included, never rejected ones; emptying the trash releases exactly what was purged', async () => {
+    const frank = await registeredUser(api, 'library-frank');
+    const [a, b, c] = await Promise.all([jpeg(7001), jpeg(7002), jpeg(7003)]);
+    const notAnImage = Buffer.alloc(2048, 7);
+    const ready = [await uploadPhoto(api, frank.accessToken, a!), await uploadPhoto(api, frank.accessToken, b!)];
+    const rejected = await uploadPhoto(api, frank.accessToken, notAnImage);
+    const pending = await uploadPhoto(api, frank.accessToken, c!, { put: false });
+    await jobsSettled(app());
+    const ids = [...ready, rejected, pending].map((p) => p.photoId);
+
+    const me = async () => (await api.get<{ usage: { photos: number; bytes: number } }>('/v1/me', frank.accessToken)).body.usage;
+    const counted = await usageFromApi(api, frank.accessToken, ids);
+    expect(counted.statuses).toEqual({ [ready[0]!.photoId]: 'ready', [ready[1]!.photoId]: 'ready', [rejected.photoId]: 'rejected', [pending.photoId]: 'uploading' });
+    expect(await me()).toMatchObject({ photos: 3, bytes: a!.length + b!.length + c!.length });
+    expect(await me()).toMatchObject({ photos: counted.photos, bytes: counted.bytes });
+    expect(await objectExists(app(), photoKeys.original(frank.userId, rejected.photoId))).toBe(false);
+
+    expect((await api.delete(`/v1/photos/${ready[0]!.photoId}`, frank.accessToken)).status).toBe(204);
+    expect(await me()).toMatchObject({ photos: 3, bytes: a!.length + b!.length + c!.length });
+    expect((await api.delete('/v1/trash', frank.accessToken)).status).toBe(202);
+    await jobsSettled(app());
+    expect(await me()).toMatchObject({ photos: 2, bytes: b!.length + c!.length });
+    const after = await usageFromApi(api, frank.accessToken, ids);
+    expect(await me()).toMatchObject({ photos: after.photos, bytes: after.bytes });
+    expect(await objectsOf(app(), frank.userId)).toEqual(
+      [photoKeys.original(frank.userId, ready[1]!.photoId), photoKeys.thumbnail(frank.userId, ready[1]!.photoId), photoKeys.preview(frank.userId, ready[1]!.photoId)].sort(),
+    );
   });
 });
 
