@@ -57,6 +57,11 @@ export class PhotoDeletion {
    * Works off one tombstone: unless a live photo owns the key again (the same content uploaded
    * anew), aborts the multipart upload and deletes the objects; then drops the tombstone once no URL
    * can write any more, or looks again when the last one has died.
+   *
+   * Known gap: S3 has no delete conditional on DynamoDB, so a new upload of the same content that is
+   * reserved, PUT and completed between the read below and DeleteObjects loses its original (its
+   * processing then ends `rejected`, original gone). That needs the whole upload round trip inside
+   * one S3 call's latency.
    */
   async finish(tombstone: Tombstone, now = this.deps.now()): Promise<TombstoneOutcome> {
     const owner = await this.deps.photos.get(tombstone.userId, tombstone.photoId);

@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { tombstoneFor } from '../../src/data/deletions.js';
+import { photoKeys } from '../../src/photos/photo-id.js';
 import { client, registeredUser } from '../helpers/accounts.js';
 import { jobsSettled, objectExists, seedPhoto, startLibraryApp, usageFromRecords } from '../helpers/photos.js';
 
@@ -144,6 +145,24 @@ describe('conditional removals', () => {
     expect((await api.post(`/v1/photos/${seeded.photoId}/restore`, undefined, user.accessToken)).status).toBe(200);
     const timeline = await api.get<{ items: { id: string }[] }>('/v1/photos?limit=200', user.accessToken);
     expect(timeline.body.items.map((p) => p.id)).toContain(seeded.photoId);
+  });
+
+  it('a purge that died after its transaction (record gone, objects not yet) is finished by the sweep', async () => {
+    const { repository } = server.app.photos;
+    const api = client(server.url);
+    const seeded = await seedPhoto(server.app, user.userId);
+    expect((await api.delete(`/v1/photos/${seeded.photoId}`, user.accessToken)).status).toBe(204);
+    const seen = (await repository.get(user.userId, seeded.photoId))!;
+    // The transaction alone, as if the process died before deleting the objects.
+    expect(await repository.remove(seen, 'trashed', tombstoneFor(seen, new Date()))).toBe(true);
+    expect(await repository.get(user.userId, seeded.photoId)).toBeUndefined();
+    expect(await objectExists(server.app, seeded.s3Key)).toBe(true);
+    expect(await objectExists(server.app, photoKeys.thumbnail(user.userId, seeded.photoId))).toBe(true);
+
+    await server.app.photos.sweepers.finishTombstones(new Date(Date.now() + 1000));
+    expect(await objectExists(server.app, seeded.s3Key)).toBe(false);
+    expect(await objectExists(server.app, photoKeys.thumbnail(user.userId, seeded.photoId))).toBe(false);
+    expect(await objectExists(server.app, photoKeys.preview(user.userId, seeded.photoId))).toBe(false);
   });
 
   it('a rejection leaves a tombstone: the object goes, and goes again after the URL died', async () => {
