@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyBaseLogger } from 'fastify';
 import { parseEnvelope } from './job-queue.js';
-import { MAX_RECEIVES } from './queue-policy.js';
+import { MAX_RECEIVES, RETRY_BASE_MS, RETRY_MAX_SECONDS } from './queue-policy.js';
 import type { JobRegistry } from './registry.js';
 
 export interface ConsumerPoolOptions {
@@ -15,7 +15,10 @@ export interface ConsumerPoolOptions {
   waitSeconds: number;
   /** Visibility taken on receive and renewed by a heartbeat every half of it while a handler runs. */
   visibilitySeconds: number;
-  /** A failed job is retried after min(retryBaseMs * 2^(receiveCount-1), retryMaxSeconds), rounded to whole seconds. */
+  /**
+   * A failed job is retried after min(retryBaseMs * 2^(receiveCount-1), retryMaxSeconds), rounded to whole seconds
+   * (defaults: src/jobs/queue-policy.ts).
+   */
   retryBaseMs?: number;
   retryMaxSeconds?: number;
   /** How long stop() lets in-flight jobs finish before aborting their signals. */
@@ -30,14 +33,18 @@ export class JobTimeoutError extends Error {
 }
 
 /** SQS takes whole seconds; sub-second delays round to 0 (visible again at once). */
-export function retryDelaySeconds(receiveCount: number, baseMs = 1000, maxSeconds = 60): number {
+export function retryDelaySeconds(receiveCount: number, baseMs = RETRY_BASE_MS, maxSeconds = RETRY_MAX_SECONDS): number {
   return Math.min(maxSeconds, Math.round((baseMs * 2 ** Math.max(0, receiveCount - 1)) / 1000));
 }
 
 const RECEIVE_BACKOFF_MIN_MS = 1000;
 const RECEIVE_BACKOFF_MAX_MS = 30_000;
-/** After the stop timeout aborts signals, how long handlers get to honour them before being abandoned. */
-const ABORT_GRACE_MS = 2000;
+/**
+ * After a job's signal is aborted (its timeout, or the stop timeout), how long its handler gets to honour it:
+ * the message goes back to the queue only once the handler settled (or this passed), so a retry never runs
+ * beside the attempt it replaces.
+ */
+export const ABORT_GRACE_MS = 2000;
 
 interface InFlight {
   abort: AbortController;
@@ -61,8 +68,8 @@ export class ConsumerPool {
   constructor(options: ConsumerPoolOptions) {
     this.#o = {
       ...options,
-      retryBaseMs: options.retryBaseMs ?? 1000,
-      retryMaxSeconds: options.retryMaxSeconds ?? 60,
+      retryBaseMs: options.retryBaseMs ?? RETRY_BASE_MS,
+      retryMaxSeconds: options.retryMaxSeconds ?? RETRY_MAX_SECONDS,
       stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
     };
   }
@@ -102,7 +109,8 @@ export class ConsumerPool {
     if (!(await settlesWithin(workers, this.#o.stopTimeoutMs))) {
       this.#o.log.warn({ inFlight: this.#inFlight.size }, 'stop timeout passed: aborting in-flight jobs');
       for (const job of this.#inFlight) job.abort.abort(new Error('consumer pool stopping'));
-      if (!(await settlesWithin(workers, ABORT_GRACE_MS))) {
+      // Each worker waits up to ABORT_GRACE_MS for its handler, then gives its message back.
+      if (!(await settlesWithin(workers, ABORT_GRACE_MS + 1000))) {
         // Not deleted, so SQS delivers them again once their visibility runs out.
         this.#o.log.error({ inFlight: this.#inFlight.size }, 'jobs ignored the abort: abandoning them');
         for (const job of this.#inFlight) job.stopHeartbeat();
@@ -188,13 +196,13 @@ export class ConsumerPool {
     this.#inFlight.add(entry);
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
+    const run = (async () => job.handler(payload, { jobId: envelope.id, type: envelope.type, receiveCount, log: jobLog, signal: abort.signal }))();
+    run.catch(() => undefined);
     try {
-      const run = (async () => job.handler(payload, { jobId: envelope.id, type: envelope.type, receiveCount, log: jobLog, signal: abort.signal }))();
       const seconds = job.timeoutSeconds;
       if (seconds === undefined) await run;
       else {
-        // The worker moves on after the timeout; the handler is told through its signal.
-        run.catch(() => undefined);
+        // The handler is told through its signal; the worker then waits for it to stop (below).
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(abortWith(abort, new JobTimeoutError(envelope.type, seconds))), seconds * 1000);
         });
@@ -205,6 +213,11 @@ export class ConsumerPool {
       await this.#delete(message, jobLog);
       jobLog.info({ durationMs: Math.round(performance.now() - started) }, 'job done');
     } catch (error) {
+      // Still invisible (the heartbeat runs on) while an aborted handler winds down: its decoder killed, its
+      // reads cancelled. One that ignores its signal is left behind after the grace period.
+      if (abort.signal.aborted && !(await settlesWithin(run.catch(() => undefined), ABORT_GRACE_MS))) {
+        jobLog.error({ graceMs: ABORT_GRACE_MS }, 'job ignored its abort: releasing its message anyway');
+      }
       entry.stopHeartbeat();
       await beat;
       // The last attempt goes back at once, so the next receive moves it to the DLQ without waiting;

@@ -54,6 +54,38 @@ describe('ConsumerPool lifecycle', () => {
     expect(reasons[0]).toBeInstanceOf(JobTimeoutError);
   });
 
+  it('gives a timed-out job back only once its handler has stopped: the retry never overlaps the old attempt', async () => {
+    const { queueUrl } = await pools.queues.create();
+    const registry = new JobRegistry();
+    const events: string[] = [];
+    let attempts = 0;
+    registry.register(
+      'winds-down',
+      (_payload: unknown, ctx) => {
+        const attempt = ++attempts;
+        events.push(`start ${attempt}`);
+        if (attempt > 1) return Promise.resolve();
+        // Like a decoder being killed and reaped: the handler settles some time after its signal aborts.
+        return new Promise<void>((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            events.push('aborted 1');
+            setTimeout(() => {
+              events.push('settled 1');
+              reject(ctx.signal.reason);
+            }, 800);
+          });
+        });
+      },
+      { timeoutSeconds: 1 },
+    );
+    await new JobQueue({ sqs: pools.sqs, queueUrl }).enqueue('winds-down', {});
+    // retryBaseMs 100: the retry delay rounds to 0 s, so only the wait for the handler can order the two attempts.
+    startPool(registry, queueUrl, { concurrency: 2 });
+
+    await waitFor(async () => attempts >= 2 && (await queueDepth(pools.sqs, queueUrl)) === 0, 10_000, 'the retry');
+    expect(events).toEqual(['start 1', 'aborted 1', 'settled 1', 'start 2']);
+  });
+
   it('stop() waits for the in-flight job and takes no new jobs', async () => {
     const { queueUrl } = await pools.queues.create();
     const registry = new JobRegistry();
