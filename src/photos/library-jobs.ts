@@ -39,6 +39,8 @@ export interface LibraryJobsDeps {
    */
   resweepDelayMs: () => number;
   now?: () => Date;
+  /** How long one run of a long job takes new work before handing over to a continuation (default 4 min). */
+  runBudgetMs?: number;
   log?: FastifyBaseLogger;
 }
 
@@ -50,8 +52,10 @@ export interface LibraryJobsDeps {
  */
 export class LibraryJobs {
   private readonly now: () => Date;
+  private readonly runBudgetMs: number;
   constructor(private readonly deps: LibraryJobsDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.runBudgetMs = deps.runBudgetMs ?? RUN_BUDGET_MS;
   }
 
   register(registry: JobRegistry): void {
@@ -107,7 +111,7 @@ export class LibraryJobs {
   }
 
   private async runEmptyTrash(payload: z.infer<typeof emptyTrashPayload>, ctx: JobContext): Promise<void> {
-    const { purged, done } = await this.deps.library.emptyTrash(payload.userId, payload.before, this.now().getTime() + RUN_BUDGET_MS);
+    const { purged, done } = await this.deps.library.emptyTrash(payload.userId, payload.before, this.now().getTime() + this.runBudgetMs, ctx.signal);
     ctx.log.info({ purged, done }, 'trash emptied');
     if (done) return;
     const round = (payload.round ?? 0) + 1;
@@ -133,11 +137,12 @@ export class LibraryJobs {
     const lease = { phase: found.phase, dueAt: new Date(this.now().getTime() + JOB_LEASE_MS).toISOString() };
     if (!(await this.deps.deletions.advanceAccountDeletion(found, lease))) return;
     const deletion = { ...found, ...lease };
-    const stopAt = this.now().getTime() + RUN_BUDGET_MS;
+    const stopAt = this.now().getTime() + this.runBudgetMs;
 
     let records = 0;
     for await (const page of this.deps.photos.allOfUser(userId)) {
       for (const photo of page) {
+        ctx.signal.throwIfAborted();
         if (photo.status === 'uploading' && photo.uploadId) await this.deps.deletion.abortMultipart(photoKeys.original(userId, photo.photoId), photo.uploadId);
         await this.deps.photos.forget(photo);
         records++;

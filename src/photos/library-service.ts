@@ -100,14 +100,15 @@ export class LibraryService {
   /**
    * Purges the user's photos trashed at or before `before` (what was in the trash when emptying was
    * asked for): records, bytes in usage, objects. Stops early, returning `done: false`, when
-   * `stopAt` passes (the job goes on in a next run).
+   * `stopAt` passes (the job goes on in a next run); an aborted `signal` stops it between photos.
    */
-  async emptyTrash(userId: string, before: string, stopAt = Number.POSITIVE_INFINITY): Promise<{ purged: number; done: boolean }> {
+  async emptyTrash(userId: string, before: string, stopAt = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<{ purged: number; done: boolean }> {
     let purged = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.deps.photos.listTrash(userId, PURGE_PAGE, startKey);
       for (const photo of page.photos) {
+        signal?.throwIfAborted();
         if (this.now().getTime() >= stopAt) return { purged, done: false };
         if (photo.trashedAt && photo.trashedAt <= before && (await this.purgeTrashed(photo))) purged++;
       }
