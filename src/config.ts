@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { DEFAULT_DECODE_MAX_PIXELS, DEFAULT_TASK_MEMORY_MB, processingBudget, type ProcessingBudget } from './photos/processing/memory-budget.js';
 
 /**
  * Configuration comes from environment variables only, parsed once at start-up.
@@ -89,6 +90,13 @@ export const envSchema = z.object({
   WORKER_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
   WORKER_VISIBILITY_SECONDS: positiveInt.max(43200).default(60),
 
+  // Photo decoding (src/photos/processing/memory-budget.ts): what is left of the task's memory once the server
+  // and one idle decoder process per worker are counted is shared by the decodes running at once.
+  /** Memory of the task (container) the server and its decoder processes share. */
+  TASK_MEMORY_MB: positiveInt.min(512).default(DEFAULT_TASK_MEMORY_MB),
+  /** No photo with more pixels is decoded, whatever its type (tighter per-type limits follow from the memory). */
+  DECODE_MAX_PIXELS: positiveInt.max(268_402_689).default(DEFAULT_DECODE_MAX_PIXELS),
+
   // Rate limits (docs/security.md)
   RATE_LIMIT_AUTH_IP_PER_MINUTE: positiveInt.default(30),
   RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES: positiveInt.default(10),
@@ -139,6 +147,8 @@ export interface AppConfig {
   http: { bodyLimit: number; trustProxy: boolean | number };
   shutdownTimeoutMs: number;
   workers: { concurrency: number; waitSeconds: number; visibilitySeconds: number };
+  /** Decoder processes, their shared memory budget and the pixel cap (src/photos/processing/memory-budget.ts). */
+  processing: ProcessingBudget;
   photos: {
     defaultQuotaBytes: number;
     /** Largest upload for camera formats (JPEG, PNG, HEIC/HEIF, WebP, AVIF, GIF) and for raw (DNG). */
@@ -274,7 +284,13 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       else signingKey = key;
     }
   }
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const budget = parsed.success
+    ? processingBudget(parsed.data.TASK_MEMORY_MB * 1024 ** 2, parsed.data.WORKER_CONCURRENCY, parsed.data.DECODE_MAX_PIXELS)
+    : undefined;
+  if (parsed.success && !budget) {
+    problems.push(`TASK_MEMORY_MB: ${parsed.data.TASK_MEMORY_MB} MB leaves no memory to decode photos with WORKER_CONCURRENCY=${parsed.data.WORKER_CONCURRENCY}`);
+  }
+  if (!parsed.success || !budget || problems.length > 0) throw new ConfigError(problems);
 
   const env = parsed.data;
   return {
@@ -317,6 +333,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       waitSeconds: env.WORKER_WAIT_SECONDS,
       visibilitySeconds: env.WORKER_VISIBILITY_SECONDS,
     },
+    processing: budget,
     rateLimits: {
       authPerIpPerMinute: env.RATE_LIMIT_AUTH_IP_PER_MINUTE,
       authPerEmailPer15Minutes: env.RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES,

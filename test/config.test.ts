@@ -147,4 +147,23 @@ describe('PHOTO_URLS (s3 | cloudfront)', () => {
     expect(loadConfig(linked).photoUrls).toMatchObject({ mode: 'cloudfront', domain: 'd222222abcdef8.cloudfront.net', keyPairId: 'KLINKED1234' });
     expect(loadConfig({ ...linked, CLOUDFRONT_DOMAIN: 'photos.example.com' }).photoUrls).toMatchObject({ domain: 'photos.example.com' });
   });
+
+  it('shares what the task memory leaves, after the server and one idle decoder per worker, among the decodes', () => {
+    const MiB = 1024 ** 2;
+    // 2048 MB: 90 % of it, less 256 MB for the server and 4 x 104 MB of idle decoders.
+    expect(loadConfig({}).processing).toEqual({ decoders: 4, decodeBudgetBytes: Math.floor(2048 * MiB * 0.9) - 256 * MiB - 4 * 104 * MiB, maxPixels: 100_000_000 });
+    expect(loadConfig({ TASK_MEMORY_MB: '4096', WORKER_CONCURRENCY: '2', DECODE_MAX_PIXELS: '50000000' }).processing).toEqual({
+      decoders: 2,
+      decodeBudgetBytes: Math.floor(4096 * MiB * 0.9) - 256 * MiB - 2 * 104 * MiB,
+      maxPixels: 50_000_000,
+    });
+    // Workers off: one decoder still counts (tests and scripts process photos without workers).
+    expect(loadConfig({ WORKER_CONCURRENCY: '0' }).processing.decoders).toBe(1);
+  });
+
+  it('refuses a task memory that leaves nothing to decode with, naming TASK_MEMORY_MB', () => {
+    expect(() => loadConfig({ TASK_MEMORY_MB: '768', WORKER_CONCURRENCY: '4' })).toThrow(/TASK_MEMORY_MB: 768 MB leaves no memory to decode photos with WORKER_CONCURRENCY=4/);
+    expect(() => loadConfig({ TASK_MEMORY_MB: '100' })).toThrow(/TASK_MEMORY_MB/);
+    expect(() => loadConfig({ DECODE_MAX_PIXELS: '0' })).toThrow(/DECODE_MAX_PIXELS/);
+  });
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import decodeHeic from 'heic-decode';
 import sharp, { type SharpOptions } from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
@@ -8,10 +9,8 @@ export const THUMBNAIL = { size: 250, quality: 80 } as const;
 export const PREVIEW = { size: 1440, quality: 80 } as const;
 /** ThumbHash's encoder takes at most 100x100 pixels. */
 export const THUMBHASH_SOURCE = 100;
-/** Sources larger than this are rejected before decoding (sharp's own default limit, about 16384x16384). */
+/** Default cap on the pixels of a source (sharp's own default limit, about 16384x16384); callers pass tighter ones. */
 export const MAX_PIXELS = 268_402_689;
-/** HEIC is decoded to a full RGBA buffer in wasm memory (4 bytes a pixel): a tighter cap, 120 MP (480 MB). */
-export const MAX_HEIC_PIXELS = 120_000_000;
 
 export interface Derivatives {
   /** Size of the photo as displayed (after orientation). */
@@ -34,7 +33,7 @@ export class UndecodableError extends Error {
 }
 
 /** Warnings (odd markers, extra bytes) are tolerated, errors (truncated or corrupt data) are not. */
-const INPUT: SharpOptions = { failOn: 'error', limitInputPixels: MAX_PIXELS };
+const inputOptions = (maxPixels: number): SharpOptions => ({ failOn: 'error', limitInputPixels: maxPixels });
 const INSIDE = { fit: 'inside', withoutEnlargement: true } as const;
 const WHITE = { r: 255, g: 255, b: 255 };
 
@@ -56,11 +55,13 @@ interface RawImage {
  * Then (all but JPEG) the preview is encoded from the intermediate, and the thumbnail and ThumbHash from a
  * 250 px resize of it. Throws UndecodableError for any failure to decode or encode these bytes.
  */
-export async function makeDerivatives(bytes: Buffer, type: AllowedType): Promise<Derivatives> {
+export async function makeDerivatives(source: Buffer | string, type: AllowedType, maxPixels = MAX_PIXELS): Promise<Derivatives> {
   try {
-    if (type === 'image/jpeg') return await fromJpeg(bytes);
+    if (type === 'image/jpeg') return await fromJpeg(source, maxPixels);
     const { width, height, intermediate } =
-      type === 'image/heic' || type === 'image/heif' ? await decodeHeif(bytes) : await decodeWithSharp(bytes, type);
+      type === 'image/heic' || type === 'image/heif'
+        ? await decodeHeif(typeof source === 'string' ? await readFile(source) : source, maxPixels)
+        : await decodeWithSharp(source, type, maxPixels);
     const [preview, small] = await Promise.all([
       encodePreview(rawInput(intermediate)),
       rawInput(intermediate).resize(THUMBNAIL.size, THUMBNAIL.size, INSIDE).raw().toBuffer({ resolveWithObject: true }),
@@ -72,9 +73,9 @@ export async function makeDerivatives(bytes: Buffer, type: AllowedType): Promise
   }
 }
 
-async function fromJpeg(bytes: Buffer): Promise<Derivatives> {
-  const meta = await sharp(bytes, INPUT).metadata();
-  const source = () => sharp(bytes, INPUT).autoOrient();
+async function fromJpeg(bytes: Buffer | string, maxPixels: number): Promise<Derivatives> {
+  const meta = await sharp(bytes, inputOptions(maxPixels)).metadata();
+  const source = () => sharp(bytes, inputOptions(maxPixels)).autoOrient();
   const [preview, small] = await Promise.all([
     encodePreview(source().resize(PREVIEW.size, PREVIEW.size, INSIDE)),
     source()
@@ -87,13 +88,13 @@ async function fromJpeg(bytes: Buffer): Promise<Derivatives> {
   return { width, height, preview, ...(await fromThumbnailPixels(asRaw(small))) };
 }
 
-async function decodeWithSharp(bytes: Buffer, type: AllowedType) {
-  const meta = await sharp(bytes, INPUT).metadata();
+async function decodeWithSharp(bytes: Buffer | string, type: AllowedType, maxPixels: number) {
+  const meta = await sharp(bytes, inputOptions(maxPixels)).metadata();
   if (type === 'image/x-adobe-dng' && ((meta.channels ?? 0) < 3 || meta.depth !== 'uchar')) {
     // IFD0 holds the raw sensor data (CFA or linear raw, 16 bit) rather than an 8-bit RGB preview.
     throw new UndecodableError('DNG without an 8-bit RGB preview in IFD0: raw sensor data is not developed');
   }
-  const decoded = await sharp(bytes, { ...INPUT, animated: false })
+  const decoded = await sharp(bytes, { ...inputOptions(maxPixels), animated: false })
     .autoOrient()
     .resize(PREVIEW.size, PREVIEW.size, INSIDE)
     .toColourspace('srgb')
@@ -102,16 +103,25 @@ async function decodeWithSharp(bytes: Buffer, type: AllowedType) {
   return { width: meta.autoOrient.width, height: meta.autoOrient.height, intermediate: asRaw(decoded) };
 }
 
-async function decodeHeif(bytes: Buffer) {
+async function decodeHeif(bytes: Buffer, maxPixels: number) {
   // The header (libvips reads it without decoding HEVC) gives the size for the pixel cap and says whether there
-  // is an alpha channel; heic-decode always returns RGBA.
+  // is an alpha channel; heic-decode always returns RGBA. libheif's own idea of the size (a grid's, say) is
+  // checked again before its pixels are decoded.
   const meta = await sharp(bytes).metadata().catch(() => undefined);
-  if (meta && meta.width * meta.height > MAX_HEIC_PIXELS) {
-    throw new UndecodableError(`HEIC of ${meta.width}x${meta.height} exceeds ${MAX_HEIC_PIXELS} pixels`);
+  if (meta && meta.width * meta.height > maxPixels) {
+    throw new UndecodableError(`HEIC of ${meta.width}x${meta.height} exceeds ${maxPixels} pixels`);
   }
-  const decoded = await decodeHeic({ buffer: bytes });
-  if (decoded.width * decoded.height > MAX_HEIC_PIXELS) {
-    throw new UndecodableError(`HEIC of ${decoded.width}x${decoded.height} exceeds ${MAX_HEIC_PIXELS} pixels`);
+  const images = await decodeHeic.all({ buffer: bytes });
+  let decoded;
+  try {
+    const primary = images[0];
+    if (!primary) throw new UndecodableError('HEIC without an image');
+    if (primary.width * primary.height > maxPixels) {
+      throw new UndecodableError(`HEIC of ${primary.width}x${primary.height} exceeds ${maxPixels} pixels`);
+    }
+    decoded = await primary.decode();
+  } finally {
+    images.dispose();
   }
   const rgba = Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
   let pipeline = sharp(rgba, { raw: { width: decoded.width, height: decoded.height, channels: 4 } });

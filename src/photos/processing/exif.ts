@@ -68,15 +68,16 @@ const OPTIONS = {
 type Tags = Record<string, unknown>;
 
 /**
- * EXIF of a photo with exifr. Never throws: missing, truncated or garbage EXIF gives nulls.
+ * EXIF of a photo (its bytes, or the path of a file exifr reads in chunks) with exifr. Never throws: missing,
+ * truncated or garbage EXIF gives nulls. `isoBmff` says the photo is HEIF/AVIF (told from the bytes when given them).
  * HEIF/AVIF written by libheif's heif-enc keep the Exif item's position in iloc's base_offset, which exifr
  * 7.1.3 ignores; when exifr finds nothing in an ISO BMFF file, the EXIF block that sharp's header reader
  * extracts (no pixel decoding) is parsed instead.
  */
-export async function readExif(bytes: Buffer): Promise<PhotoExif> {
-  let tags = await parseQuietly(bytes);
-  if (!tags && bytes.toString('latin1', 4, 8) === 'ftyp') {
-    const block = await sharp(bytes)
+export async function readExif(source: Buffer | string, isoBmff = typeof source !== 'string' && source.toString('latin1', 4, 8) === 'ftyp'): Promise<PhotoExif> {
+  let tags = await parseQuietly(source);
+  if (!tags && isoBmff) {
+    const block = await sharp(source)
       .metadata()
       .then((meta) => meta.exif)
       .catch(() => undefined);
@@ -85,7 +86,7 @@ export async function readExif(bytes: Buffer): Promise<PhotoExif> {
   return tags ? toPhotoExif(tags) : { ...EMPTY_EXIF };
 }
 
-async function parseQuietly(input: Buffer): Promise<Tags | undefined> {
+async function parseQuietly(input: Buffer | string): Promise<Tags | undefined> {
   try {
     const tags = (await parse(input, OPTIONS)) as Tags | undefined;
     if (!tags || typeof tags !== 'object') return undefined;

@@ -34,8 +34,9 @@ describe('readExif', () => {
     for (const bytes of [fixture('photo.png'), fixture('photo.gif'), fixture('text.jpg'), garbage, Buffer.alloc(0)]) {
       expect(await readExif(bytes)).toEqual(EMPTY_EXIF);
     }
+    // Cut inside the EXIF block: exifr finds no complete IFD, so every field is null rather than garbage.
     const truncatedExif = fixture('exif.jpg').subarray(0, 200);
-    await expect(readExif(truncatedExif)).resolves.toBeDefined();
+    await expect(readExif(truncatedExif)).resolves.toEqual(EMPTY_EXIF);
   });
 });
 

@@ -1,9 +1,35 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import sharp from 'sharp';
-import { processPhoto } from '../../../src/photos/processing/process-photo.js';
+import { DecoderPool } from '../../../src/photos/processing/decoder-pool.js';
+import { closeSharedDecoderPool, processPhoto } from '../../../src/photos/processing/process-photo.js';
 import { fixture, pixels, ROTATED_PATTERN, sha256Base64 } from './helpers.js';
+import { isAlive, lazyObject, rssGrowth } from './streams.js';
+import { dngHead, jpegBombHead, pngBombHead } from './synthetic.js';
 
 const MAX = 10 * 1024 * 1024;
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+/** What processPhoto may read of an object it refuses from its header: the head it inspects, plus one chunk. */
+const HEAD_BOUND = MiB + 64 * 1024;
+
+// A private temporary folder (os.tmpdir() follows TMPDIR), to see that every path leaves nothing behind.
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'process-photo-test-'));
+const previousTmp = process.env.TMPDIR;
+beforeAll(() => {
+  process.env.TMPDIR = tmp;
+});
+afterAll(async () => {
+  process.env.TMPDIR = previousTmp;
+  await closeSharedDecoderPool();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+afterEach(() => {
+  // (tsx, which runs the decoder's TypeScript under jest, keeps its cache there too.)
+  expect(fs.readdirSync(tmp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
+});
 
 function upload(name: string, contentType: string, overrides: { sha256Base64?: string; maxBytes?: number; size?: number } = {}) {
   const bytes = fixture(name);
@@ -83,5 +109,85 @@ describe('processPhoto', () => {
     stream.write(fixture('exif.jpg').subarray(0, 100));
     setImmediate(() => stream.destroy(new Error('ECONNRESET')));
     await expect(processPhoto(stream, { sha256Base64: 'x', contentType: 'image/jpeg', maxBytes: MAX })).rejects.toThrow('ECONNRESET');
+  });
+
+  it('refuses random bytes declared as a 5 GiB DNG after reading only its first bytes', async () => {
+    const object = lazyObject(Buffer.alloc(0), 5 * GiB);
+    const result = await processPhoto(object.stream, { sha256Base64: 'unknown', contentType: 'image/x-adobe-dng', maxBytes: 5 * GiB, size: 5 * GiB });
+    expect(result).toMatchObject({ status: 'rejected', reason: 'not-an-image' });
+    expect(object.produced()).toBeLessThanOrEqual(HEAD_BOUND);
+    expect(object.stream.destroyed).toBe(true);
+  });
+
+  it.each([
+    ['PNG', 'image/png', pngBombHead(60000, 60000)],
+    ['JPEG', 'image/jpeg', jpegBombHead(60000, 60000)],
+    ['JPEG of 16000x16000 (under libvips own limit)', 'image/jpeg', jpegBombHead(16000, 16000)],
+  ])('refuses a %s header declaring more pixels than the task can decode, without reading on or decoding', async (_name, type, head) => {
+    const object = lazyObject(head, 100 * MiB, Buffer.alloc(64 * 1024));
+    const decoder = new DecoderPool({ decoders: 1, decodeBudgetBytes: 1024 * MiB, maxPixels: 100_000_000 });
+    const result = await processPhoto(object.stream, { sha256Base64: object.sha256Base64(), contentType: type, maxBytes: 200 * MiB }, decoder);
+    expect(result).toMatchObject({ status: 'rejected', reason: 'too-large' });
+    expect(object.produced()).toBeLessThanOrEqual(HEAD_BOUND);
+    expect(decoder.pids).toEqual([]); // no decoder ever started
+  });
+
+  it('sizes the pixel limit per type from the decode budget: 81 MP passes as JPEG, not as HEIC', async () => {
+    const decoder = new DecoderPool({ decoders: 1, decodeBudgetBytes: 128 * MiB, maxPixels: 100_000_000 });
+    // photo.heic with its ispe (image size) properties saying 9000x9000.
+    const heic = Buffer.from(fixture('photo.heic'));
+    for (let at = heic.indexOf('ispe'); at >= 0; at = heic.indexOf('ispe', at + 4)) {
+      heic.writeUInt32BE(9000, at + 8);
+      heic.writeUInt32BE(9000, at + 12);
+    }
+    const asHeic = await processPhoto(Readable.from([heic]), { sha256Base64: sha256Base64(heic), contentType: 'image/heic', maxBytes: MAX }, decoder);
+    expect(asHeic).toMatchObject({ status: 'rejected', reason: 'too-large' });
+    expect(decoder.pids).toEqual([]);
+    // The same pixels as JPEG (shrink-on-load: about a byte a pixel) fit, so the bytes go to the decoder, which
+    // finds no image data behind the header.
+    const jpeg = lazyObject(jpegBombHead(9000, 9000), MiB, Buffer.alloc(64 * 1024));
+    const asJpeg = await processPhoto(jpeg.stream, { sha256Base64: jpeg.sha256Base64(), contentType: 'image/jpeg', maxBytes: MAX }, decoder);
+    expect(asJpeg).toMatchObject({ status: 'rejected', reason: 'undecodable' });
+    await decoder.close();
+  });
+
+  it('processes a 512 MiB DNG (preview in IFD0, raw data after) in bounded memory', async () => {
+    const object = lazyObject(dngHead(600, 400), 512 * MiB);
+    const sha = object.sha256Base64();
+    const growth = rssGrowth();
+    const result = await processPhoto(object.stream, { sha256Base64: sha, contentType: 'image/x-adobe-dng', maxBytes: 5 * GiB, size: 512 * MiB });
+    const grew = growth.stop();
+    expect(result).toMatchObject({ status: 'ready', contentType: 'image/x-adobe-dng', width: 600, height: 400, size: 512 * MiB });
+    expect(object.produced()).toBe(512 * MiB);
+    expect(grew).toBeLessThan(128 * MiB);
+  });
+
+  it('kills the decoder when the job is aborted: the process is gone by the time processPhoto settles', async () => {
+    const decoder = new DecoderPool({ decoders: 1, decodeBudgetBytes: 512 * MiB, maxPixels: 100_000_000 });
+    const bytes = fixture('exif.jpg');
+    const job = new AbortController();
+    const run = processPhoto(Readable.from([bytes]), { sha256Base64: sha256Base64(bytes), contentType: 'image/jpeg', maxBytes: MAX, signal: job.signal }, decoder);
+    while (decoder.pids.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    const [pid] = decoder.pids as [number];
+    // Frozen like a decode that never ends (libvips cannot be interrupted): only killing it stops it.
+    process.kill(pid, 'SIGSTOP');
+    const timeout = new Error('job timed out');
+    job.abort(timeout);
+    await expect(run).rejects.toBe(timeout);
+    expect(isAlive(pid)).toBe(false);
+    expect(decoder.pids).toEqual([]);
+
+    // The next job gets a new decoder.
+    const next = await processPhoto(Readable.from([bytes]), { sha256Base64: sha256Base64(bytes), contentType: 'image/jpeg', maxBytes: MAX }, decoder);
+    expect(next).toMatchObject({ status: 'ready' });
+    await decoder.close();
+  });
+
+  it('leaves no temporary file after a stream error in the middle of the object', async () => {
+    const bytes = fixture('exif.jpg');
+    const stream = new PassThrough();
+    stream.write(bytes.subarray(0, 2000));
+    setTimeout(() => stream.destroy(new Error('ECONNRESET')), 50);
+    await expect(processPhoto(stream, { sha256Base64: sha256Base64(bytes), contentType: 'image/jpeg', maxBytes: MAX })).rejects.toThrow('ECONNRESET');
   });
 });
