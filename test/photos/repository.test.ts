@@ -174,13 +174,15 @@ describe('conditional removals', () => {
     const tombstone = (await server.app.photos.deletions.getTombstone(user.userId, seeded.photoId))!;
     expect(Date.parse(tombstone.urlDeadAt)).toBe(Date.parse(seeded.uploadExpiresAt) + 10 * 60_000);
 
-    expect(await server.app.photos.sweepers.finishTombstones(new Date(Date.now() + 1000))).toMatchObject({ done: 1 });
+    // The table is shared with other test files: judge by this tombstone and its object, not by counts.
+    await server.app.photos.sweepers.finishTombstones(new Date(Date.now() + 1000));
     expect(await objectExists(server.app, seeded.s3Key)).toBe(false);
     // Rescheduled to when the URL is dead; a PUT through the URL meanwhile is deleted then.
     expect(await server.app.photos.deletions.getTombstone(user.userId, seeded.photoId)).toMatchObject({ dueAt: tombstone.urlDeadAt });
     await server.app.aws.s3.send(new PutObjectCommand({ Bucket: server.app.resources.bucket, Key: seeded.s3Key, Body: 'late' }));
-    expect(await server.app.photos.sweepers.finishTombstones(new Date(Date.parse(tombstone.urlDeadAt) - 1000))).toMatchObject({ done: 0 });
+    await server.app.photos.sweepers.finishTombstones(new Date(Date.parse(tombstone.urlDeadAt) - 1000));
     expect(await objectExists(server.app, seeded.s3Key)).toBe(true);
+    expect(await server.app.photos.deletions.getTombstone(user.userId, seeded.photoId)).toMatchObject({ dueAt: tombstone.urlDeadAt });
     await server.app.photos.sweepers.finishTombstones(new Date(Date.parse(tombstone.urlDeadAt) + 1000));
     expect(await objectExists(server.app, seeded.s3Key)).toBe(false);
     expect(await server.app.photos.deletions.getTombstone(user.userId, seeded.photoId)).toBeUndefined();
