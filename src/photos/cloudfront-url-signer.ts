@@ -138,7 +138,3 @@ export class CloudFrontUrlSigner implements PhotoUrlSigner {
     }
   }
 }
-
-export function cloudFrontUrlSigner(options: CloudFrontUrlSignerOptions): CloudFrontUrlSigner {
-  return new CloudFrontUrlSigner(options);
-}

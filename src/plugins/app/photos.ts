@@ -18,11 +18,8 @@ export interface PhotosDecoration {
   library: LibraryService;
   /** Emptying the trash, the purge and account deletion, as jobs on the consumer pool. */
   jobs: LibraryJobs;
-  signer: PhotoUrlSigner;
   /** Plain functions of `now`; the interval timer calls them with the wall clock. */
   sweepers: Sweepers;
-  /** Every sweep once (what the timer runs), the ones other plugins added included, by name. */
-  sweep(now?: Date): Promise<SweepResults>;
   /** Adds a sweep that the timer runs after the library's own (e.g. the processing reconciliation). */
   addSweep(name: string, run: (now: Date) => Promise<unknown>): void;
 }
@@ -104,7 +101,7 @@ export default fp(
       if (sweeps.has(name)) throw new Error(`sweep ${name} is already added`);
       sweeps.set(name, run);
     };
-    app.decorate('photos', { repository, deletions, library, jobs, signer, sweepers, sweep, addSweep });
+    app.decorate('photos', { repository, deletions, library, jobs, sweepers, addSweep });
 
     app.accounts.onDeleteAccount((user) => jobs.scheduleAccountDeletion(user));
 
