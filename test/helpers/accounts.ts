@@ -1,7 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { createDynamoClient } from '../../src/aws/dynamodb.js';
 import { createSqsClient } from '../../src/aws/sqs.js';
+import type { AppConfig } from '../../src/config.js';
+import { provisionTable } from '../../src/local/provision.js';
 import { TestQueues } from '../jobs/helpers.js';
 import { testConfig } from './stack.js';
 
@@ -63,16 +67,30 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutM
   }
 }
 
+export interface TestAppOptions {
+  /** A table of its own (dropped on close): its sweeps, run at any clock, see only this app's records. */
+  privateTable?: boolean;
+  /** Endpoint overrides, e.g. a private EventBridge a test stops and starts. */
+  endpoints?: Partial<AppConfig['aws']['endpoints']>;
+}
+
 /**
  * The real app with job workers on a private queue pair (other test files' apps never take its
  * jobs), so welcome emails really go out through the pool.
  */
-export async function startAccountsApp(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
+export async function startAccountsApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
   const base = testConfig({ WORKER_CONCURRENCY: '2', WORKER_WAIT_SECONDS: '1', RATE_LIMIT_AUTH_IP_PER_MINUTE: '10000', ...env });
   const sqs = createSqsClient(base);
   const queues = new TestQueues(sqs);
   const pair = await queues.create(10);
-  const app = await buildApp({ ...base, resources: { ...base.resources, ...pair } }, { logger: false });
+  const dynamo = options.privateTable ? createDynamoClient(base) : undefined;
+  const table = dynamo ? `test-${randomBytes(4).toString('hex')}` : base.resources.table!;
+  if (dynamo) await provisionTable(dynamo as unknown as DynamoDBClient, table);
+  const config = { ...base, resources: { ...base.resources, ...pair, table }, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, ...options.endpoints } } };
+  const app = await buildApp(config, { logger: false });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
@@ -81,6 +99,10 @@ export async function startAccountsApp(env: Record<string, string> = {}): Promis
       await app.close();
       await queues.deleteAll();
       sqs.destroy();
+      if (dynamo) {
+        await dynamo.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+        dynamo.destroy();
+      }
     },
   };
 }

@@ -1,16 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { createDynamoClient } from '../../src/aws/dynamodb.js';
-import { createSqsClient } from '../../src/aws/sqs.js';
 import type { PhotoRecord, PhotoStatus } from '../../src/data/photos.js';
-import { provisionTable } from '../../src/local/provision.js';
 import { photoIdFor, photoKeys } from '../../src/photos/photo-id.js';
-import { queueDepth, TestQueues } from '../jobs/helpers.js';
-import type { ApiClient } from './accounts.js';
-import { testConfig } from './stack.js';
+import { queueDepth } from '../jobs/helpers.js';
+import { startAccountsApp, type ApiClient } from './accounts.js';
 import { item, put as putBytes, type UploadAnswer } from './uploads.js';
 
 export interface SeedOptions {
@@ -167,27 +161,8 @@ export async function uploadPhoto(
  * The real app with workers on a private queue pair AND a private table: sweeps with a moved clock
  * (31 days ahead) then only ever see this file's photos, never those of test files running beside it.
  */
-export async function startLibraryApp(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
-  const base = testConfig({ WORKER_CONCURRENCY: '3', WORKER_WAIT_SECONDS: '1', RATE_LIMIT_AUTH_IP_PER_MINUTE: '10000', SWEEP_INTERVAL_SECONDS: '0', ...env });
-  const sqs = createSqsClient(base);
-  const queues = new TestQueues(sqs);
-  const pair = await queues.create(10);
-  const table = `test-library-${randomBytes(4).toString('hex')}`;
-  const dynamo = createDynamoClient(base);
-  const app = await buildApp({ ...base, resources: { ...base.resources, ...pair, table } }, { logger: false });
-  await provisionTable(dynamo as unknown as DynamoDBClient, table);
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    app,
-    url,
-    close: async () => {
-      await app.close();
-      await queues.deleteAll();
-      sqs.destroy();
-      await dynamo.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
-      dynamo.destroy();
-    },
-  };
+export function startLibraryApp(env: Record<string, string> = {}): ReturnType<typeof startAccountsApp> {
+  return startAccountsApp({ WORKER_CONCURRENCY: '3', SWEEP_INTERVAL_SECONDS: '0', ...env }, { privateTable: true });
 }
 
 /** Waits until the app's job queue is empty and no job runs, twice in a row (a job may enqueue another). */
