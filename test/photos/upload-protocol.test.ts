@@ -134,6 +134,23 @@ describe('upload protocol: what was reserved is what is signed, completed once, 
     expect(await usage(user.accessToken)).toMatchObject({ photos: 0, bytes: 0 });
   });
 
+  it('an enqueue that fails after the status change still answers processing, with a deadline the reconciliation sweep acts on', async () => {
+    const user = await registeredUser(api, 'no-queue');
+    const bytes = await jpeg(8008);
+    const [answer] = (await api.post<{ items: UploadAnswer[] }>('/v1/uploads', { items: [item('q', bytes)] }, user.accessToken)).body.items;
+    await put(answer!, bytes);
+    const uploads = serviceOn(server.app, server.app.photos.repository, {
+      enqueueProcessing: async () => {
+        throw new Error('SQS unreachable');
+      },
+    });
+    const before = Date.now();
+    expect(await uploads.complete(user.userId, [{ photoId: answer!.photoId }])).toEqual([{ photoId: answer!.photoId, status: 'processing' }]);
+    const record = (await server.app.photos.repository.get(user.userId, answer!.photoId))!;
+    expect(record.status).toBe('processing');
+    expect(Date.parse(record.processingDueAt!) - before).toBeGreaterThanOrEqual(30 * 60_000);
+  });
+
   it('a multipart upload shorter than reserved (a part left out) is rejected as size-mismatch and its bytes released', async () => {
     const small = await startAccountsApp({ WORKER_CONCURRENCY: '0', SWEEP_INTERVAL_SECONDS: '0', MULTIPART_THRESHOLD_BYTES: String(5 * MiB), MULTIPART_PART_BYTES: String(5 * MiB) });
     try {
@@ -250,7 +267,7 @@ describe('upload protocol: multipart uploads exist only for reservations that ho
 function serviceOn(
   app: Awaited<ReturnType<typeof startAccountsApp>>['app'],
   photos: PhotosRepository,
-  options: { s3?: S3Client; enqueued?: string[] },
+  options: { s3?: S3Client; enqueued?: string[]; enqueueProcessing?: () => Promise<void> },
 ): UploadsService {
   return new UploadsService({
     photos,
@@ -259,7 +276,7 @@ function serviceOn(
     bucket: app.resources.bucket,
     presigner: app.presigner,
     limits: app.config.photos,
-    enqueueProcessing: async (_userId, photoId) => void options.enqueued?.push(photoId),
+    enqueueProcessing: options.enqueueProcessing ?? (async (_userId, photoId) => void options.enqueued?.push(photoId)),
     processingDeadlineMs: 30 * 60_000,
   });
 }
