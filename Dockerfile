@@ -44,6 +44,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 STOPSIGNAL SIGTERM
 # Exec form, no shell: the base image's docker-entrypoint.sh does `exec "$@"`, so node replaces it as
 # PID 1 and receives SIGTERM itself. As PID 1 the kernel drops signals that have no handler, so the app
-# must (and does) install its own SIGTERM handler; it spawns no child processes, so no zombie reaping
+# must (and does) install its own SIGTERM handler. Its only children are the photo decoder processes
+# (dist/photos/processing/decoder-child.js), which Node itself reaps and which spawn nothing, so no init
 # (tini / `docker run --init`) is needed.
 CMD ["node", "dist/server.js"]

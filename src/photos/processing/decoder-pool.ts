@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Derivatives } from './derivatives.js';
-import { UndecodableError } from './derivatives.js';
+import { UndecodableError } from './errors.js';
 import type { DecodeReply, DecodeRequest } from './decoder-protocol.js';
 import type { PhotoExif } from './exif.js';
 import type { ProcessingBudget } from './memory-budget.js';
@@ -96,7 +96,10 @@ export class DecoderPool {
     this.#closed = true;
     for (const waiter of this.#waiters.splice(0)) waiter.admit();
     const exits = [...this.#children].map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined));
-    for (const child of this.#children) child.kill('SIGKILL');
+    for (const child of this.#children) {
+      child.ref(); // an idle (unref'd) process would otherwise let the loop end before its exit is seen
+      child.kill('SIGKILL');
+    }
     await Promise.all(exits);
   }
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import decodeHeic from 'heic-decode';
 import sharp, { type SharpOptions } from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
+import { UndecodableError } from './errors.js';
 import { type AllowedType } from './sniff.js';
 
 /** Immich's sizes: a 250 px WebP q80 thumbnail, a 1440 px JPEG q80 preview, a ThumbHash placeholder. */
@@ -24,13 +25,7 @@ export interface Derivatives {
   thumbhash: string;
 }
 
-/** The bytes cannot be decoded (corrupt, truncated, unsupported variant): a permanent property of the photo. */
-export class UndecodableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UndecodableError';
-  }
-}
+export { UndecodableError };
 
 /** Warnings (odd markers, extra bytes) are tolerated, errors (truncated or corrupt data) are not. */
 const inputOptions = (maxPixels: number): SharpOptions => ({ failOn: 'error', limitInputPixels: maxPixels });

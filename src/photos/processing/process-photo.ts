@@ -1,6 +1,6 @@
 import { type Readable } from 'node:stream';
 import { DecoderPool } from './decoder-pool.js';
-import { UndecodableError } from './derivatives.js';
+import { UndecodableError } from './errors.js';
 import type { GpsPosition, PhotoExif, TakenAt } from './exif.js';
 import type { ImageHeader } from './image-header.js';
 import { DEFAULT_DECODE_MAX_PIXELS, DEFAULT_TASK_MEMORY_MB, decodeEstimateBytes, maxPixelsFor, processingBudget } from './memory-budget.js';
@@ -93,6 +93,10 @@ export async function processPhoto(
     }
     const pixels = header.width * header.height;
     const estimate = decodeEstimateBytes(header.type, pixels, size);
+    if (estimate > decoder.budget.decodeBudgetBytes) {
+      // HEIC: its pixels fit, but not together with the file that libheif reads into memory.
+      return reject('too-large', `${header.type} of ${header.width}x${header.height} pixels and ${size} bytes needs more memory than this task has`);
+    }
     let decoded;
     try {
       decoded = await decoder.decode({ path: staged.file, type: header.type, maxPixels: maxPixelsFor(header.type, decoder.budget) }, estimate, signal);
