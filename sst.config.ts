@@ -245,8 +245,11 @@ export default $config({
       cluster,
       image: { context: ".", dockerfile: "Dockerfile" },
       cpu: "0.5 vCPU",
-      memory: "1 GB",
+      // Shared by the server and its photo decoder processes; TASK_MEMORY_MB sizes the decodes to it
+      // (docs/architecture.md, "Processing memory").
+      memory: "2 GB",
       environment: {
+        TASK_MEMORY_MB: "2048",
         STACK: "aws",
         NODE_ENV: "production",
         HOST: "0.0.0.0",
