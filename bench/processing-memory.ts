@@ -45,14 +45,15 @@ async function generate(dir: string): Promise<void> {
   const sharp = (await import('sharp')).default;
   sharp.concurrency(1);
   /** A photo-like picture (noise around a mid grey, tinted) of any size, made strip by strip by libvips. */
-  const picture = (width: number, height: number): sharpType.Sharp =>
-    sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 3 } } }).linear([0.9, 0.7, 1.1], [10, 30, -20]);
+  const picture = (width: number, height: number, sigma = 3): sharpType.Sharp =>
+    sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma } } }).linear([0.9, 0.7, 1.1], [10, 30, -20]);
   const jpeg = largest('image/jpeg');
   // Orientation 6: the preview pipeline then needs the whole (shrunk) image.
   await picture(jpeg.width, jpeg.height).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toFile(path.join(dir, 'largest.jpg'));
   const png = largest('image/png');
   // RGBA, interlaced, rotated: libvips must hold the whole decoded image, the costliest PNG per pixel.
-  await picture(png.width, png.height)
+  // Little noise: the largest PNG allowed in pixels must also be under UPLOAD_MAX_BYTES.
+  await picture(png.width, png.height, 0.5)
     .ensureAlpha()
     .png({ compressionLevel: 1, progressive: true })
     .withMetadata({ orientation: 6 })
@@ -84,7 +85,12 @@ function dngStream(rawBytes: number, valid: boolean): { stream: () => Readable; 
 }
 
 function fileSha(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('base64');
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const chunk = Buffer.alloc(MiB);
+  for (let n; (n = fs.readSync(fd, chunk)) > 0; ) hash.update(chunk.subarray(0, n));
+  fs.closeSync(fd);
+  return hash.digest('base64');
 }
 
 /** RSS of a process from /proc, in bytes (0 once it is gone). */
@@ -137,7 +143,10 @@ async function main(): Promise<void> {
         `decodes share ${(budget.decodeBudgetBytes / MiB).toFixed(0)} MB`,
     );
     for (const input of inputs) {
-      const header = readImageHeader(fs.readFileSync(input.file).subarray(0, MiB));
+      const head = Buffer.alloc(MiB);
+      const fd = fs.openSync(input.file, 'r');
+      const header = readImageHeader(head.subarray(0, fs.readSync(fd, head)));
+      fs.closeSync(fd);
       const size = header.status === 'image' ? `${header.width}x${header.height} (${((header.width * header.height) / 1e6).toFixed(0)} MP)` : '';
       console.log(`  ${input.name}: ${size} ${(fs.statSync(input.file).size / MiB).toFixed(0)} MB, limit ${(maxPixelsFor(input.type, budget) / 1e6).toFixed(0)} MP`);
     }
