@@ -4,6 +4,7 @@ import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
 import { UPLOAD_TYPES } from '../schemas/uploads.js';
 import { photoKeys } from './photo-id.js';
 import { ObjectMissingError, type PhotoObjects } from './photo-objects.js';
+import { DecoderCrashedError } from './processing/decoder-pool.js';
 import type { DeclaredPhoto, ProcessedPhoto, RejectedPhoto } from './processing/process-photo.js';
 
 /** What PhotoUploaded says; published once per photo that became ready. */
@@ -54,7 +55,13 @@ export class PhotoProcessor {
     this.now = deps.now ?? Date.now;
   }
 
-  async run(userId: string, photoId: string, signal: AbortSignal, log?: FastifyBaseLogger): Promise<ProcessingOutcome> {
+  /**
+   * `finalAttempt`: the queue will not deliver this job again. A decoder that crashed on these bytes on every
+   * attempt up to then (a poison file) makes the photo `undecodable` rather than cycling through the
+   * reconciliation forever; any other transient failure is retried however long it lasts.
+   */
+  async run(userId: string, photoId: string, signal: AbortSignal, options: { log?: FastifyBaseLogger; finalAttempt?: boolean } = {}): Promise<ProcessingOutcome> {
+    const { log } = options;
     const photo = await this.deps.photos.get(userId, photoId);
     if (photo?.status === 'ready') {
       await this.announce(photo);
@@ -67,8 +74,9 @@ export class PhotoProcessor {
       const input = await this.deps.objects.read(photo.s3Key, signal);
       result = await this.deps.process(input, { sha256Base64: photo.sha256, contentType: photo.contentType, maxBytes: this.maxBytes(photo), size: photo.size, signal });
     } catch (error) {
-      if (!(error instanceof ObjectMissingError)) throw error;
-      result = { status: 'rejected', reason: 'original-missing', detail: error.message };
+      if (error instanceof ObjectMissingError) result = { status: 'rejected', reason: 'original-missing', detail: error.message };
+      else if (error instanceof DecoderCrashedError && options.finalAttempt) result = { status: 'rejected', reason: 'undecodable', detail: error.message };
+      else throw error;
     }
     if (result.status === 'rejected') {
       log?.info({ photoId, reason: result.reason }, 'photo rejected');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_RECEIVES } from '../jobs/queue-policy.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { PhotoProcessor } from './photo-processor.js';
 
@@ -13,7 +14,7 @@ export function registerPhotoProcessing(registry: JobRegistry, processor: PhotoP
   registry.register(
     PROCESS_PHOTO_JOB,
     async ({ userId, photoId }, ctx) => {
-      const outcome = await processor.run(userId, photoId, ctx.signal, ctx.log);
+      const outcome = await processor.run(userId, photoId, ctx.signal, { log: ctx.log, finalAttempt: ctx.receiveCount >= MAX_RECEIVES });
       ctx.log.debug({ photoId, outcome }, 'photo processing finished');
     },
     { schema: payload, timeoutSeconds: PROCESS_PHOTO_TIMEOUT_SECONDS },

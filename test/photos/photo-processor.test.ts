@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { PhotoRecord } from '../../src/data/photos.js';
 import { photoKeys } from '../../src/photos/photo-id.js';
 import { ObjectMissingError, type PhotoObjects } from '../../src/photos/photo-objects.js';
+import { DecoderCrashedError } from '../../src/photos/processing/decoder-pool.js';
 import { PhotoProcessor, type PhotoUploadedDetail } from '../../src/photos/photo-processor.js';
 import type { DeclaredPhoto, ProcessedPhoto, RejectedPhoto } from '../../src/photos/processing/process-photo.js';
 
@@ -132,7 +133,7 @@ function setup(photo: PhotoRecord | undefined, outcome: ProcessedPhoto | Rejecte
     limits: { maxBytes: 100, maxBytesRaw: 1000 },
     now: () => Date.parse('2026-12-01T00:01:00.000Z'),
   });
-  const run = () => processor.run(USER, ID, new AbortController().signal);
+  const run = (finalAttempt = false) => processor.run(USER, ID, new AbortController().signal, { finalAttempt });
   return { photos, objects, publisher, declared, run };
 }
 
@@ -183,8 +184,17 @@ describe('PhotoProcessor', () => {
 
   it('a decoder that throws (transient) never rejects, whatever the attempt', async () => {
     const { photos, run } = setup(record(), new Error('stream reset'));
-    for (let attempt = 0; attempt < 10; attempt++) await expect(run()).rejects.toThrow('stream reset');
+    for (let attempt = 0; attempt < 10; attempt++) await expect(run(attempt % 2 === 1)).rejects.toThrow('stream reset');
     expect(photos.rows.get(ID)!.status).toBe('processing');
+  });
+
+  it('a decoder that crashes on the bytes is retried, and rejected as undecodable on the last attempt the queue makes', async () => {
+    const { photos, objects, run } = setup(record(), new DecoderCrashedError(null, 'SIGSEGV'));
+    await expect(run()).rejects.toThrow(DecoderCrashedError);
+    expect(photos.rows.get(ID)!.status).toBe('processing');
+    await expect(run(true)).resolves.toBe('rejected');
+    expect(photos.rows.get(ID)).toMatchObject({ status: 'rejected', rejectedReason: 'undecodable' });
+    expect(objects.store.has(ORIGINAL)).toBe(false);
   });
 
   it('EventBridge down after the photo was marked ready: the retry publishes, once', async () => {

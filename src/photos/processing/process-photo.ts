@@ -1,9 +1,9 @@
 import { type Readable } from 'node:stream';
-import { DecoderPool } from './decoder-pool.js';
+import type { DecoderPool } from './decoder-pool.js';
 import { UndecodableError } from './errors.js';
 import type { GpsPosition, PhotoExif, TakenAt } from './exif.js';
 import type { ImageHeader } from './image-header.js';
-import { DEFAULT_DECODE_MAX_PIXELS, DEFAULT_TASK_MEMORY_MB, decodeEstimateBytes, maxPixelsFor, processingBudget } from './memory-budget.js';
+import { decodeEstimateBytes, maxPixelsFor } from './memory-budget.js';
 import { type AllowedType, typeFamily } from './sniff.js';
 import { stagePhoto } from './stage.js';
 
@@ -64,7 +64,7 @@ export interface ProcessedPhoto {
 export async function processPhoto(
   input: Readable,
   declared: DeclaredPhoto,
-  decoder: DecoderPool = sharedDecoderPool(),
+  decoder: DecoderPool,
 ): Promise<ProcessedPhoto | RejectedPhoto> {
   const { signal } = declared;
   const declaredFamily = typeFamily(declared.contentType);
@@ -126,24 +126,6 @@ export async function processPhoto(
 
 /** Most bytes of a DNG kept on disk for its decode (IFD0 and its preview image); the raw data is never kept. */
 const KEPT_BYTES_MAX = 256 * 1024 ** 2;
-
-let shared: DecoderPool | undefined;
-
-/**
- * The process-wide decoder pool used when the caller passes none: sized for the default task (TASK_MEMORY_MB,
- * WORKER_CONCURRENCY, DECODE_MAX_PIXELS defaults). Its idle processes never hold the process open, and exit with it.
- */
-export function sharedDecoderPool(): DecoderPool {
-  shared ??= new DecoderPool(processingBudget(DEFAULT_TASK_MEMORY_MB * 1024 ** 2, 4, DEFAULT_DECODE_MAX_PIXELS)!);
-  return shared;
-}
-
-/** Kills the shared pool's decoder processes (a later call creates a new pool). */
-export async function closeSharedDecoderPool(): Promise<void> {
-  const pool = shared;
-  shared = undefined;
-  await pool?.close();
-}
 
 function reject(reason: RejectReason, detail: string): RejectedPhoto {
   return { status: 'rejected', reason, detail };

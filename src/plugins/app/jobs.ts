@@ -12,7 +12,7 @@ export interface JobsPluginOptions {
   workers: AppConfig['workers'];
   /** How long closing waits for in-flight jobs before aborting their signals (default 30 s). */
   stopTimeoutMs?: number;
-  /** Base of the retry backoff (default 1000 ms); tests shorten it. */
+  /** Base of the retry backoff (default RETRY_BASE_MS, src/jobs/queue-policy.ts); tests shorten it. */
   retryBaseMs?: number;
 }
 

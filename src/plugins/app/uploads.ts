@@ -5,6 +5,7 @@ import { runOnce } from '../../jobs/idempotency.js';
 import { s3PhotoObjects } from '../../photos/photo-objects.js';
 import { PhotoProcessor, type PhotoUploadedDetail } from '../../photos/photo-processor.js';
 import { PROCESS_PHOTO_JOB, processPhotoJobId, registerPhotoProcessing } from '../../photos/process-job.js';
+import { DecoderPool } from '../../photos/processing/decoder-pool.js';
 import { processPhoto } from '../../photos/processing/process-photo.js';
 import { PROCESSING_DEADLINE_MS, reconcileProcessing } from '../../photos/reconcile.js';
 import { UploadsService } from '../../photos/uploads-service.js';
@@ -45,14 +46,21 @@ export default fp(
         log,
       }),
     );
+    // Decoder processes sized to the task's memory (TASK_MEMORY_MB): see src/photos/processing/memory-budget.ts.
+    const decoders = new DecoderPool(app.config.processing);
     const processor = new PhotoProcessor({
       photos: app.photos.repository,
       objects: s3PhotoObjects(s3, bucket),
-      process: processPhoto,
+      process: (input, declared) => processPhoto(input, declared, decoders),
       publishUploaded,
       limits: app.config.photos,
     });
     registerPhotoProcessing(app.jobs.registry, processor);
+    // The workers are the decoders' only users: they stop first (stop() is idempotent, whatever the hook order).
+    app.addHook('onClose', async () => {
+      await app.jobs.pool.stop();
+      await decoders.close();
+    });
     app.photos.addSweep('processing', (now) => reconcileProcessing({ photos: app.photos.repository, enqueueProcessing, log }, now));
   },
   { name: 'uploads', dependencies: ['aws', 'jobs', 'accounts', 'photos'] },

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import sharp from 'sharp';
 import { DecoderPool } from '../../../src/photos/processing/decoder-pool.js';
-import { closeSharedDecoderPool, processPhoto } from '../../../src/photos/processing/process-photo.js';
+import { DEFAULT_DECODE_MAX_PIXELS, DEFAULT_TASK_MEMORY_MB, processingBudget } from '../../../src/photos/processing/memory-budget.js';
+import { processPhoto } from '../../../src/photos/processing/process-photo.js';
 import { fixture, pixels, ROTATED_PATTERN, sha256Base64 } from './helpers.js';
 import { isAlive, lazyObject, rssGrowth } from './streams.js';
 import { dngHead, jpegBombHead, pngBombHead } from './synthetic.js';
@@ -18,12 +19,14 @@ const HEAD_BOUND = MiB + 64 * 1024;
 // A private temporary folder (os.tmpdir() follows TMPDIR), to see that every path leaves nothing behind.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'process-photo-test-'));
 const previousTmp = process.env.TMPDIR;
+/** Decoders sized as a default task's (2 GB, 4 workers). */
+const decoders = new DecoderPool(processingBudget(DEFAULT_TASK_MEMORY_MB * MiB, 4, DEFAULT_DECODE_MAX_PIXELS)!);
 beforeAll(() => {
   process.env.TMPDIR = tmp;
 });
 afterAll(async () => {
   process.env.TMPDIR = previousTmp;
-  await closeSharedDecoderPool();
+  await decoders.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 afterEach(() => {
@@ -38,7 +41,7 @@ function upload(name: string, contentType: string, overrides: { sha256Base64?: s
     contentType,
     maxBytes: MAX,
     ...overrides,
-  });
+  }, decoders);
 }
 
 describe('processPhoto', () => {
@@ -99,7 +102,7 @@ describe('processPhoto', () => {
     const jpeg = fixture('exif.jpg').subarray(0, 2000);
     const heic = Buffer.concat([fixture('photo.heic').subarray(0, 40), Buffer.alloc(3000, 0x33)]);
     for (const [bytes, type] of [[jpeg, 'image/jpeg'], [heic, 'image/heic']] as const) {
-      const result = await processPhoto(Readable.from([bytes]), { sha256Base64: sha256Base64(bytes), contentType: type, maxBytes: MAX });
+      const result = await processPhoto(Readable.from([bytes]), { sha256Base64: sha256Base64(bytes), contentType: type, maxBytes: MAX }, decoders);
       expect(result).toMatchObject({ status: 'rejected', reason: 'undecodable' });
     }
   });
@@ -108,12 +111,12 @@ describe('processPhoto', () => {
     const stream = new PassThrough();
     stream.write(fixture('exif.jpg').subarray(0, 100));
     setImmediate(() => stream.destroy(new Error('ECONNRESET')));
-    await expect(processPhoto(stream, { sha256Base64: 'x', contentType: 'image/jpeg', maxBytes: MAX })).rejects.toThrow('ECONNRESET');
+    await expect(processPhoto(stream, { sha256Base64: 'x', contentType: 'image/jpeg', maxBytes: MAX }, decoders)).rejects.toThrow('ECONNRESET');
   });
 
   it('refuses random bytes declared as a 5 GiB DNG after reading only its first bytes', async () => {
     const object = lazyObject(Buffer.alloc(0), 5 * GiB);
-    const result = await processPhoto(object.stream, { sha256Base64: 'unknown', contentType: 'image/x-adobe-dng', maxBytes: 5 * GiB, size: 5 * GiB });
+    const result = await processPhoto(object.stream, { sha256Base64: 'unknown', contentType: 'image/x-adobe-dng', maxBytes: 5 * GiB, size: 5 * GiB }, decoders);
     expect(result).toMatchObject({ status: 'rejected', reason: 'not-an-image' });
     expect(object.produced()).toBeLessThanOrEqual(HEAD_BOUND);
     expect(object.stream.destroyed).toBe(true);
@@ -155,7 +158,7 @@ describe('processPhoto', () => {
     const object = lazyObject(dngHead(600, 400), 512 * MiB);
     const sha = object.sha256Base64();
     const growth = rssGrowth();
-    const result = await processPhoto(object.stream, { sha256Base64: sha, contentType: 'image/x-adobe-dng', maxBytes: 5 * GiB, size: 512 * MiB });
+    const result = await processPhoto(object.stream, { sha256Base64: sha, contentType: 'image/x-adobe-dng', maxBytes: 5 * GiB, size: 512 * MiB }, decoders);
     const grew = growth.stop();
     expect(result).toMatchObject({ status: 'ready', contentType: 'image/x-adobe-dng', width: 600, height: 400, size: 512 * MiB });
     expect(object.produced()).toBe(512 * MiB);
@@ -188,6 +191,6 @@ describe('processPhoto', () => {
     const stream = new PassThrough();
     stream.write(bytes.subarray(0, 2000));
     setTimeout(() => stream.destroy(new Error('ECONNRESET')), 50);
-    await expect(processPhoto(stream, { sha256Base64: sha256Base64(bytes), contentType: 'image/jpeg', maxBytes: MAX })).rejects.toThrow('ECONNRESET');
+    await expect(processPhoto(stream, { sha256Base64: sha256Base64(bytes), contentType: 'image/jpeg', maxBytes: MAX }, decoders)).rejects.toThrow('ECONNRESET');
   });
 });
