@@ -62,7 +62,12 @@ function strip(item: Record<string, unknown>): PhotoRecord {
   return photo as unknown as PhotoRecord;
 }
 
-/** Photos of a user: the `USER#<id>` partition plus the timeline, trash and due indexes. */
+/**
+ * Photos of a user: the `USER#<id>` partition plus the timeline, trash and due indexes. It is longer than
+ * our other modules on purpose: it is the photo record's state machine (reserve, multipart attach,
+ * processing, ready, rejected, trash, restore, purge), and every transition's condition expression reads
+ * against the others', so they stay side by side.
+ */
 export class PhotosRepository {
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
