@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite } from './conditional-write.js';
 import { keys } from './keys.js';
 
 /**
@@ -181,13 +181,7 @@ export class DeletionsRepository {
     return result.Items ?? [];
   }
 
-  private async conditional(command: UpdateCommand | DeleteCommand | PutCommand): Promise<boolean> {
-    try {
-      await this.dynamo.send(command as UpdateCommand);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  private conditional(command: UpdateCommand | DeleteCommand | PutCommand): Promise<boolean> {
+    return conditionalWrite(this.dynamo, command);
   }
 }

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -9,6 +9,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { tombstoneFor, tombstoneItem, type Tombstone } from './deletions.js';
+import { conditionalWrite } from './conditional-write.js';
 import { keys, type DueKind } from './keys.js';
 
 export type PhotoStatus = 'uploading' | 'processing' | 'ready' | 'rejected';
@@ -459,14 +460,8 @@ export class PhotosRepository {
     };
   }
 
-  private async conditional(command: UpdateCommand): Promise<boolean> {
-    try {
-      await this.dynamo.send(command);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  private conditional(command: UpdateCommand): Promise<boolean> {
+    return conditionalWrite(this.dynamo, command);
   }
 
   private async transaction(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<boolean> {

@@ -1,11 +1,10 @@
-import { AbortMultipartUploadCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { FastifyBaseLogger } from 'fastify';
 import { tombstoneFor, UPLOAD_PUT_GRACE_MS, type DeletionsRepository, type Tombstone } from '../data/deletions.js';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
 import { photoKeys } from './photo-id.js';
+import { photoObjectKeys, s3PhotoObjects } from './photo-objects.js';
 
-/** DeleteObjects takes at most 1000 keys. */
-const DELETE_BATCH = 1000;
 
 export interface PhotoDeletionDeps {
   photos: PhotosRepository;
@@ -19,11 +18,6 @@ export interface PhotoDeletionDeps {
 }
 
 export type TombstoneOutcome = 'deleted' | 'again-later' | 'in-use' | 'changed';
-
-/** Every object a photo may have: its original and its derivatives (at the keys processing writes). */
-export function photoObjectKeys(photo: { userId: string; photoId: string }): string[] {
-  return [photoKeys.original(photo.userId, photo.photoId), photoKeys.thumbnail(photo.userId, photo.photoId), photoKeys.preview(photo.userId, photo.photoId)];
-}
 
 /**
  * Deleting photos so that nothing is left behind: the record goes with its usage and a tombstone in
@@ -102,14 +96,7 @@ export class PhotoDeletion {
     }
   }
 
-  private async deleteKeys(objectKeys: string[]): Promise<void> {
-    for (let i = 0; i < objectKeys.length; i += DELETE_BATCH) {
-      const batch = objectKeys.slice(i, i + DELETE_BATCH);
-      const result = await this.deps.s3.send(
-        new DeleteObjectsCommand({ Bucket: this.deps.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-      );
-      const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      if (failed.length > 0) throw new Error(`S3 DeleteObjects failed for ${failed.length} key(s): ${failed[0]!.Code ?? 'unknown'}`);
-    }
+  private deleteKeys(objectKeys: string[]): Promise<void> {
+    return s3PhotoObjects(this.deps.s3, this.deps.bucket).remove(objectKeys);
   }
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { photoKeys } from './photo-id.js';
 
 /** The object is not in the bucket: for an original that passed `complete`, a permanent state. */
 export class ObjectMissingError extends Error {
@@ -16,6 +17,11 @@ export interface PhotoObjects {
   write(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Deletes the keys; keys that are already gone are not an error. */
   remove(keys: string[]): Promise<void>;
+}
+
+/** Every object a photo may have: its original and its derivatives (at the keys processing writes). */
+export function photoObjectKeys(photo: { userId: string; photoId: string }): string[] {
+  return [photoKeys.original(photo.userId, photo.photoId), photoKeys.thumbnail(photo.userId, photo.photoId), photoKeys.preview(photo.userId, photo.photoId)];
 }
 
 /** DeleteObjects takes at most 1000 keys. */

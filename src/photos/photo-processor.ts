@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
 import { UPLOAD_TYPES } from '../schemas/uploads.js';
 import { photoKeys } from './photo-id.js';
-import { ObjectMissingError, type PhotoObjects } from './photo-objects.js';
+import { ObjectMissingError, photoObjectKeys, type PhotoObjects } from './photo-objects.js';
 import { DecoderCrashedError } from './processing/decoder-pool.js';
 import type { DeclaredPhoto, ProcessedPhoto, RejectedPhoto } from './processing/process-photo.js';
 
@@ -80,7 +80,7 @@ export class PhotoProcessor {
     }
     if (result.status === 'rejected') {
       log?.info({ photoId, reason: result.reason }, 'photo rejected');
-      await this.deps.objects.remove(objectKeys(photo));
+      await this.deps.objects.remove(photoObjectKeys(photo));
       await this.deps.photos.reject(photo, result.reason, Math.floor(this.now() / 1000));
       return 'rejected';
     }
@@ -120,11 +120,6 @@ export class PhotoProcessor {
     const family = UPLOAD_TYPES[photo.contentType as keyof typeof UPLOAD_TYPES];
     return family === 'raw' ? this.deps.limits.maxBytesRaw : this.deps.limits.maxBytes;
   }
-}
-
-/** Every object a photo in the pipeline may have: its original and its derivatives. */
-function objectKeys(photo: PhotoRecord): string[] {
-  return [photo.s3Key, photoKeys.thumbnail(photo.userId, photo.photoId), photoKeys.preview(photo.userId, photo.photoId)];
 }
 
 /** What a processed photo's record gains. Without EXIF time the upload time stands in; a camera time without offset is read as UTC. */
