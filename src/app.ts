@@ -2,7 +2,7 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerWelcomeEmail } from './accounts/welcome-email.js';
 import { requireResources, type AppConfig } from './config.js';
 import { loggerOptions } from './logger.js';
@@ -20,6 +20,7 @@ import meRoutes from './routes/v1/me/index.js';
 import photoRoutes from './routes/v1/photos/index.js';
 import trashRoutes from './routes/v1/trash/index.js';
 import uploadRoutes from './routes/v1/uploads/index.js';
+import { documentObject, documentRoute } from './schemas/openapi.js';
 
 /**
  * A hop count trusts exactly that many proxies in front of us (Fastify's own number option now
@@ -73,12 +74,21 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'AuroraVault API', version: '1.0.0', description: 'Photo storage: presigned uploads, library, accounts.' },
+      info: {
+        title: 'AuroraVault API',
+        version: '1.0.0',
+        description: 'Photo storage: presigned uploads, library, accounts. Every error is application/problem+json (RFC 9457).',
+        license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+      },
+      // Relative: the app and the API share an origin; a client elsewhere sets its own base URL.
+      servers: [{ url: '/', description: 'This service' }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (Cognito access token)' } },
       },
     },
-    transform: jsonSchemaTransform,
+    // The app's types are generated from this document (npm run openapi writes mobile/openapi.json).
+    transform: documentRoute({ isRateLimited: (route) => [route.onRequest ?? []].flat().includes(app.authRateLimit) }),
+    transformObject: documentObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 

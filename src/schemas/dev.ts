@@ -8,7 +8,7 @@ export const capturedMail = z.object({
   text: z.string().optional(),
   html: z.string().optional(),
   sentAt: z.string().describe('ISO 8601'),
-});
+}).meta({ id: 'CapturedMail' });
 
 export const mailQuery = z.object({
   to: z.email().optional().describe('Only mail sent to this address'),

@@ -2,11 +2,13 @@ import { z } from 'zod';
 
 export const liveResponse = z.object({ status: z.literal('ok') });
 
-const dependencyStatus = z.object({
-  ok: z.boolean(),
-  latencyMs: z.number().describe('How long the probe took'),
-  error: z.string().optional().describe('Why the probe failed (error name only, no internals)'),
-});
+const dependencyStatus = z
+  .object({
+    ok: z.boolean(),
+    latencyMs: z.number().describe('How long the probe took'),
+    error: z.string().optional().describe('Why the probe failed (error name only, no internals)'),
+  })
+  .meta({ id: 'DependencyStatus' });
 
 export const readyResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
@@ -18,6 +20,6 @@ export const readyResponse = z.object({
     eventbridge: dependencyStatus,
     cognito: dependencyStatus,
   }),
-});
+}).meta({ id: 'Readiness' });
 
 export type ReadyResponse = z.infer<typeof readyResponse>;

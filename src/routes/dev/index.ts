@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { HttpProblem } from '../../lib/problem.js';
 import { mailQuery, mailResponse } from '../../schemas/dev.js';
+import { jsonResponse, problemResponse, problemResponses } from '../../schemas/problem.js';
 
 /** What the local SES server keeps at GET /store (an emulator endpoint, not an AWS API). */
 interface StoredEmail {
@@ -19,7 +20,21 @@ interface StoredEmail {
 const dev: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/mail',
-    { schema: { tags: ['local'], summary: 'Mail captured by the local SES, newest first', querystring: mailQuery, response: { 200: mailResponse } } },
+    {
+      schema: {
+        tags: ['local'],
+        operationId: 'listDevMail',
+        summary: 'Mail captured by the local SES, newest first (local stack only)',
+        security: [],
+        querystring: mailQuery,
+        response: {
+          200: jsonResponse('The captured mail', mailResponse),
+          ...problemResponses(400),
+          404: problemResponse(404, 'No local SES is configured'),
+          503: problemResponse(503, 'The local SES did not answer'),
+        },
+      },
+    },
     async (request) => {
       const endpoint = app.config.aws.endpoints.ses;
       if (!endpoint) throw new HttpProblem('notFound', 'No local SES is configured');

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { liveResponse, readyResponse } from '../../schemas/health.js';
+import { jsonResponse } from '../../schemas/problem.js';
 import { ReadinessCache } from './readiness.js';
 
 export const PROBE_TIMEOUT_MS = 2000;
@@ -11,7 +12,15 @@ const health: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/live',
-    { schema: { tags: ['health'], summary: 'The process runs', response: { 200: liveResponse } } },
+    {
+      schema: {
+        tags: ['health'],
+        operationId: 'live',
+        summary: 'The process runs',
+        security: [],
+        response: { 200: jsonResponse('The process is up', liveResponse) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -20,8 +29,13 @@ const health: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['health'],
+        operationId: 'ready',
         summary: 'Every dependency answers (each probe result is reused for 3 s)',
-        response: { 200: readyResponse, 503: readyResponse },
+        security: [],
+        response: {
+          200: jsonResponse('Every dependency answers', readyResponse),
+          503: jsonResponse('At least one dependency does not answer (see which)', readyResponse),
+        },
       },
     },
     async (_request, reply) => {

@@ -1,12 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { accepted, meResponse } from '../../../schemas/auth.js';
-import { problemResponses } from '../../../schemas/problem.js';
+import { jsonResponse, problemResponses } from '../../../schemas/problem.js';
 
 const me: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', app.authenticate);
   const common = { tags: ['me'], security: [{ bearerAuth: [] }] };
 
-  app.get('', { schema: { ...common, summary: 'The signed-in user and their usage', response: { 200: meResponse, ...problemResponses(401) } } }, async (request) => {
+  const getMe = {
+    ...common,
+    operationId: 'getMe',
+    summary: 'The signed-in user and their usage',
+    response: { 200: jsonResponse('The profile and usage against the quota', meResponse), ...problemResponses(401) },
+  };
+  app.get('', { schema: getMe }, async (request) => {
     const profile = await app.accounts.me(request.user);
     return {
       userId: profile.userId,
@@ -17,7 +23,13 @@ const me: FastifyPluginAsyncZod = async (app) => {
     };
   });
 
-  app.delete('', { schema: { ...common, summary: 'Delete the account: unusable at once, its photos and data removed in the background', response: { 202: accepted, ...problemResponses(401, 503) } } }, async (request, reply) => {
+  const deleteMe = {
+    ...common,
+    operationId: 'deleteMe',
+    summary: 'Delete the account: unusable at once, its photos and data removed in the background',
+    response: { 202: jsonResponse('Accepted: the account is unusable now and is being removed', accepted), ...problemResponses(401, 503) },
+  };
+  app.delete('', { schema: deleteMe }, async (request, reply) => {
     await app.accounts.deleteAccount(request.user);
     return reply.status(202).send({ status: 'accepted' as const });
   });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { accepted } from '../../../schemas/auth.js';
 import { listQuery, photoPage } from '../../../schemas/photos.js';
-import { problemResponses } from '../../../schemas/problem.js';
+import { jsonResponse, problemResponses } from '../../../schemas/problem.js';
 
 /** /v1/trash: trashed photos, newest trashed first; emptying it purges them in a job (202 at once). */
 const trash: FastifyPluginAsyncZod = async (app) => {
@@ -10,7 +10,15 @@ const trash: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '',
-    { schema: { ...common, summary: 'Photos in the trash, newest trashed first', querystring: listQuery, response: { 200: photoPage, ...problemResponses(400, 401) } } },
+    {
+      schema: {
+        ...common,
+        operationId: 'listTrash',
+        summary: 'Photos in the trash, newest trashed first',
+        querystring: listQuery,
+        response: { 200: jsonResponse('One page of the trash', photoPage), ...problemResponses(400, 401) },
+      },
+    },
     async (request) => app.photos.library.trashList(request.user.userId, request.query.limit, request.query.cursor),
   );
 
@@ -19,8 +27,9 @@ const trash: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'emptyTrash',
         summary: 'Empty the trash: the photos in it now are deleted for good, in the background',
-        response: { 202: accepted, ...problemResponses(401) },
+        response: { 202: jsonResponse('Accepted: the photos in the trash are being deleted', accepted), ...problemResponses(401) },
       },
     },
     async (request, reply) => {

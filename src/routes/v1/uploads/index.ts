@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { problemResponses } from '../../../schemas/problem.js';
+import { jsonResponse, problemResponse, problemResponses } from '../../../schemas/problem.js';
 import { completeBody, completeResponse, uploadsBody, uploadsResponse } from '../../../schemas/uploads.js';
 
 /** /v1/uploads: photos go straight from the phone to S3; these two calls bracket that. */
@@ -12,9 +12,14 @@ const uploads: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'requestUploads',
         summary: 'Reserve up to 50 photos and get narrow presigned upload URLs (or learn they are duplicates)',
         body: uploadsBody,
-        response: { 200: uploadsResponse, ...problemResponses(400, 401, 409) },
+        response: {
+          200: jsonResponse('One answer per item, in order: where to upload it, or the photo it duplicates', uploadsResponse),
+          ...problemResponses(400, 401),
+          409: problemResponse(409, 'Over the storage quota, an upload of this content already reserved, or concurrent changes (try again)'),
+        },
       },
     },
     async (request) => ({ items: await app.uploads.requestUploads(request.user.userId, request.body.items) }),
@@ -25,9 +30,13 @@ const uploads: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'completeUploads',
         summary: 'Tell the service the bytes are in S3: checks each object and queues its processing',
         body: completeBody,
-        response: { 200: completeResponse, ...problemResponses(400, 401, 404) },
+        response: {
+          200: jsonResponse('One answer per item: processing, ready, missing (upload again) or rejected', completeResponse),
+          ...problemResponses(400, 401, 404),
+        },
       },
     },
     async (request) => ({ items: await app.uploads.complete(request.user.userId, request.body.items) }),
