@@ -7,8 +7,9 @@ import { PROBLEM_DESCRIPTIONS } from './problem.js';
 /**
  * The served /openapi.json is the mobile app's contract (its types are generated from it), so
  * what the service does for every route, beyond each route's own schema, is written in here:
- * the 413/415 the body parser answers, Retry-After on 429/503, the rate-limit headers of limited
- * routes. Named zod schemas (`.meta({ id })`) become components referenced with $ref.
+ * the error handler's 500, the 413/415 the body parser answers, Retry-After on 429/503, the
+ * rate-limit headers of limited routes. Named zod schemas (`.meta({ id })`) become components
+ * referenced with $ref.
  */
 
 interface ResponseDoc {
@@ -35,7 +36,7 @@ const RATE_LIMIT_HEADERS: Record<string, HeaderDoc> = {
   'x-ratelimit-reset': { type: 'integer', description: 'Seconds until the window ends' },
 };
 
-function problemAnswer(status: 413 | 415): ResponseDoc {
+function problemAnswer(status: 413 | 415 | 500): ResponseDoc {
   return {
     description: PROBLEM_DESCRIPTIONS[status],
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
@@ -54,6 +55,8 @@ export function documentRoute(options: DocumentOptions): SwaggerTransform {
     const schema = result.schema as RouteDoc;
     if (schema.hide || !schema.response) return result;
     const responses = schema.response;
+    // The error handler turns anything unexpected into this, on any route.
+    responses['500'] ??= problemAnswer(500);
     if (schema.body !== undefined) {
       // Fastify's body parser answers these before the route's own validation runs.
       responses['413'] ??= problemAnswer(413);
@@ -62,7 +65,8 @@ export function documentRoute(options: DocumentOptions): SwaggerTransform {
     const limited = options.isRateLimited(input.route);
     for (const [status, response] of Object.entries(responses)) {
       const isProblem = response.content?.[PROBLEM_CONTENT_TYPE] !== undefined;
-      const headers = { ...(limited ? RATE_LIMIT_HEADERS : {}), ...((status === '429' || status === '503') && isProblem ? { 'retry-after': RETRY_AFTER } : {}) };
+      const retry = (status === '429' || status === '503') && isProblem;
+      const headers = { ...(limited ? RATE_LIMIT_HEADERS : {}), ...(retry ? { 'retry-after': RETRY_AFTER } : {}) };
       if (Object.keys(headers).length > 0) response.headers = { ...response.headers, ...headers };
     }
     return result;

@@ -78,7 +78,7 @@ it("passes redocly's recommended rules with no error and no warning", async () =
     const cli = path.join(ROOT, 'node_modules/@redocly/cli/bin/cli.js');
     const args = [cli, 'lint', '--config', path.join(ROOT, '.redocly.yaml'), '--format=json', file];
     // lint exits 1 when it finds errors; the JSON report on stdout says which either way.
-    const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: dir, env: { ...process.env, REDOCLY_TELEMETRY: 'off' } }).catch(
+    const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: dir, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' } }).catch(
       (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
     );
     const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] };
@@ -126,10 +126,11 @@ it('every error answer is problem+json referencing the Problem component (the re
   expect(served.components.schemas.Problem).toMatchObject({ properties: { type: expect.any(Object), errors: expect.any(Object) } });
 });
 
-it('every /v1 operation documents its 4xx answers, and every operation with a body its 413 and 415', () => {
+it('every /v1 operation documents its 4xx answers, every operation the 500, and every one with a body its 413 and 415', () => {
   for (const { method, path: route, operation } of operations) {
     const statuses = Object.keys(operation.responses);
     if (route.startsWith('/v1/')) expect({ at: `${method} ${route}`, has4xx: statuses.some((s) => s.startsWith('4')) }).toEqual({ at: `${method} ${route}`, has4xx: true });
+    expect({ at: `${method} ${route}`, statuses }).toEqual({ at: `${method} ${route}`, statuses: expect.arrayContaining(['500']) });
     if (operation.requestBody) expect({ at: `${method} ${route}`, statuses }).toEqual({ at: `${method} ${route}`, statuses: expect.arrayContaining(['413', '415']) });
   }
 });
