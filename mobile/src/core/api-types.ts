@@ -23,7 +23,7 @@ export type ResponseOf<O> = O extends { responses: infer R } ? { [S in keyof R]:
 
 type PathParams<O> = O extends { parameters: { path: infer Pp } } ? Pp : never;
 type QueryParams<O> = O extends { parameters: { query?: infer Q } } ? Defined<Q> : never;
-type Body<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+export type Body<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
 
 export type RequestOptions<O> = ([PathParams<O>] extends [never] ? { path?: undefined } : { path: PathParams<O> }) &
   ([QueryParams<O>] extends [never] ? { query?: undefined } : { query?: QueryParams<O> }) &
