@@ -12,29 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process runs */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -51,129 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every dependency answers (each probe result is reused for 3 s) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok" | "unavailable";
-                            dependencies: {
-                                s3: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                dynamodb: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                sqs: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                ses: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                eventbridge: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                cognito: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok" | "unavailable";
-                            dependencies: {
-                                s3: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                dynamodb: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                sqs: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                ses: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                eventbridge: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                                cognito: {
-                                    ok: boolean;
-                                    /** @description How long the probe took */
-                                    latencyMs: number;
-                                    /** @description Why the probe failed (error name only, no internals) */
-                                    error?: string;
-                                };
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -192,106 +48,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Create an account */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: email
-                         * @description The account email (case-insensitive)
-                         */
-                        email: string;
-                        /** @description At least 10 characters with a lowercase letter, an uppercase letter and a number */
-                        password: string;
-                        name?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            userId: string;
-                            /** @enum {boolean} */
-                            confirmationRequired: true;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["signUp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -308,103 +65,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Confirm the email with its code */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: email
-                         * @description The account email (case-insensitive)
-                         */
-                        email: string;
-                        code: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["confirmSignUp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -421,81 +82,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send the confirmation code again */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: email
-                         * @description The account email (case-insensitive)
-                         */
-                        email: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "accepted";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resendCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -512,150 +99,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sign in */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: email
-                         * @description The account email (case-insensitive)
-                         */
-                        email: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            accessToken: string;
-                            idToken: string;
-                            refreshToken: string;
-                            /** @description Seconds until the access token expires */
-                            expiresIn: number;
-                            /** @enum {string} */
-                            tokenType: "Bearer";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -672,123 +116,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** New access and id tokens */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        refreshToken: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            accessToken: string;
-                            idToken: string;
-                            /** @description Seconds until the access token expires */
-                            expiresIn: number;
-                            /** @enum {string} */
-                            tokenType: "Bearer";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["refreshTokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -805,87 +133,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sign out everywhere */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -902,81 +150,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mail a password reset code */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: email
-                         * @description The account email (case-insensitive)
-                         */
-                        email: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "accepted";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["forgotPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -993,105 +167,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set a new password with the code */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: email
-                         * @description The account email (case-insensitive)
-                         */
-                        email: string;
-                        code: string;
-                        /** @description At least 10 characters with a lowercase letter, an uppercase letter and a number */
-                        newPassword: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1106,125 +182,11 @@ export interface paths {
             cookie?: never;
         };
         /** The signed-in user and their usage */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            userId: string;
-                            email: string;
-                            name: string | null;
-                            createdAt: string;
-                            usage: {
-                                photos: number;
-                                bytes: number;
-                                quotaBytes: number;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getMe"];
         put?: never;
         post?: never;
         /** Delete the account: unusable at once, its photos and data removed in the background */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "accepted";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1238,108 +200,7 @@ export interface paths {
             cookie?: never;
         };
         /** The timeline: ready photos, newest taken first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page */
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                /** @enum {string} */
-                                status: "uploading" | "processing" | "ready" | "rejected";
-                                filename: string;
-                                contentType: string;
-                                size: number;
-                                /** @description Base64 of the file's SHA-256 */
-                                sha256: string;
-                                width?: number;
-                                height?: number;
-                                /** @description ISO 8601; the upload time until the photo is processed */
-                                takenAt: string;
-                                uploadedAt: string;
-                                exif?: {
-                                    [key: string]: unknown;
-                                };
-                                location?: {
-                                    lat: number;
-                                    lon: number;
-                                    alt?: number;
-                                };
-                                thumbhash?: string;
-                                /** @description Set while the photo is in the trash; it is purged 30 days later */
-                                trashedAt?: string;
-                                /** @description Signed GET URLs, valid 10 to 20 minutes; identical for 10 minutes, so they can be cached */
-                                urls: {
-                                    thumbnail?: string;
-                                    preview?: string;
-                                    /** @description Only once the bytes were verified against the declared SHA-256 (status ready) */
-                                    original?: string;
-                                };
-                            }[];
-                            /** @description null on the last page */
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listPhotos"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1356,230 +217,11 @@ export interface paths {
             cookie?: never;
         };
         /** One photo */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            status: "uploading" | "processing" | "ready" | "rejected";
-                            filename: string;
-                            contentType: string;
-                            size: number;
-                            /** @description Base64 of the file's SHA-256 */
-                            sha256: string;
-                            width?: number;
-                            height?: number;
-                            /** @description ISO 8601; the upload time until the photo is processed */
-                            takenAt: string;
-                            uploadedAt: string;
-                            exif?: {
-                                [key: string]: unknown;
-                            };
-                            location?: {
-                                lat: number;
-                                lon: number;
-                                alt?: number;
-                            };
-                            thumbhash?: string;
-                            /** @description Set while the photo is in the trash; it is purged 30 days later */
-                            trashedAt?: string;
-                            /** @description Signed GET URLs, valid 10 to 20 minutes; identical for 10 minutes, so they can be cached */
-                            urls: {
-                                thumbnail?: string;
-                                preview?: string;
-                                /** @description Only once the bytes were verified against the declared SHA-256 (status ready) */
-                                original?: string;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getPhoto"];
         put?: never;
         post?: never;
         /** Move a photo to the trash (purged after 30 days) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["trashPhoto"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1595,123 +237,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Take a photo out of the trash */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            status: "uploading" | "processing" | "ready" | "rejected";
-                            filename: string;
-                            contentType: string;
-                            size: number;
-                            /** @description Base64 of the file's SHA-256 */
-                            sha256: string;
-                            width?: number;
-                            height?: number;
-                            /** @description ISO 8601; the upload time until the photo is processed */
-                            takenAt: string;
-                            uploadedAt: string;
-                            exif?: {
-                                [key: string]: unknown;
-                            };
-                            location?: {
-                                lat: number;
-                                lon: number;
-                                alt?: number;
-                            };
-                            thumbhash?: string;
-                            /** @description Set while the photo is in the trash; it is purged 30 days later */
-                            trashedAt?: string;
-                            /** @description Signed GET URLs, valid 10 to 20 minutes; identical for 10 minutes, so they can be cached */
-                            urls: {
-                                thumbnail?: string;
-                                preview?: string;
-                                /** @description Only once the bytes were verified against the declared SHA-256 (status ready) */
-                                original?: string;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["restorePhoto"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1726,155 +252,11 @@ export interface paths {
             cookie?: never;
         };
         /** Photos in the trash, newest trashed first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page */
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                /** @enum {string} */
-                                status: "uploading" | "processing" | "ready" | "rejected";
-                                filename: string;
-                                contentType: string;
-                                size: number;
-                                /** @description Base64 of the file's SHA-256 */
-                                sha256: string;
-                                width?: number;
-                                height?: number;
-                                /** @description ISO 8601; the upload time until the photo is processed */
-                                takenAt: string;
-                                uploadedAt: string;
-                                exif?: {
-                                    [key: string]: unknown;
-                                };
-                                location?: {
-                                    lat: number;
-                                    lon: number;
-                                    alt?: number;
-                                };
-                                thumbhash?: string;
-                                /** @description Set while the photo is in the trash; it is purged 30 days later */
-                                trashedAt?: string;
-                                /** @description Signed GET URLs, valid 10 to 20 minutes; identical for 10 minutes, so they can be cached */
-                                urls: {
-                                    thumbnail?: string;
-                                    preview?: string;
-                                    /** @description Only once the bytes were verified against the declared SHA-256 (status ready) */
-                                    original?: string;
-                                };
-                            }[];
-                            /** @description null on the last page */
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listTrash"];
         put?: never;
         post?: never;
         /** Empty the trash: the photos in it now are deleted for good, in the background */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "accepted";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["emptyTrash"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1890,130 +272,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reserve up to 50 photos and get narrow presigned upload URLs (or learn they are duplicates) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        items: {
-                            /** @description The client's own id for this item, echoed back */
-                            clientRef: string;
-                            filename: string;
-                            /** @enum {string} */
-                            contentType: "image/jpeg" | "image/png" | "image/heic" | "image/heif" | "image/webp" | "image/avif" | "image/gif" | "image/x-adobe-dng";
-                            size: number;
-                            /** @description Base64 of the file's SHA-256 */
-                            sha256: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                clientRef: string;
-                                /** @enum {string} */
-                                status: "upload" | "duplicate";
-                                photoId: string;
-                                upload?: {
-                                    /** @enum {string} */
-                                    method: "PUT";
-                                    url: string;
-                                    headers: {
-                                        [key: string]: string;
-                                    };
-                                    expiresAt: string;
-                                } | {
-                                    multipart: {
-                                        uploadId: string;
-                                        partSize: number;
-                                        parts: {
-                                            partNumber: number;
-                                            url: string;
-                                        }[];
-                                    };
-                                    expiresAt: string;
-                                };
-                            }[];
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["requestUploads"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2030,108 +289,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Tell the service the bytes are in S3: checks each object and queues its processing */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        items: {
-                            photoId: string;
-                            parts?: {
-                                partNumber: number;
-                                etag: string;
-                            }[];
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                photoId: string;
-                                /** @enum {string} */
-                                status: "processing" | "ready" | "missing" | "rejected";
-                                error?: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail?: string;
-                            instance?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["completeUploads"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2145,41 +303,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Mail captured by the local SES, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Only mail sent to this address */
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                from: string;
-                                to: string[];
-                                subject: string;
-                                text?: string;
-                                html?: string;
-                                /** @description ISO 8601 */
-                                sentAt: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        /** Mail captured by the local SES, newest first (local stack only) */
+        get: operations["listDevMail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2191,7 +316,200 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Accepted: {
+            /** @constant */
+            status: "accepted";
+        };
+        CapturedMail: {
+            id: string;
+            from: string;
+            to: string[];
+            subject: string;
+            text?: string;
+            html?: string;
+            /** @description ISO 8601 */
+            sentAt: string;
+        };
+        CompleteAnswer: {
+            photoId: string;
+            /** @enum {string} */
+            status: "processing" | "ready" | "missing" | "rejected";
+            error?: string;
+        };
+        CompleteItem: {
+            photoId: string;
+            /** @description Multipart uploads only: every part with the ETag S3 answered */
+            parts?: {
+                partNumber: number;
+                etag: string;
+            }[];
+        };
+        DependencyStatus: {
+            ok: boolean;
+            /** @description How long the probe took */
+            latencyMs: number;
+            /** @description Why the probe failed (error name only, no internals) */
+            error?: string;
+        };
+        FieldError: {
+            /** @description Where, e.g. `body.items.3.size` */
+            path: string;
+            message: string;
+        };
+        Me: {
+            userId: string;
+            email: string;
+            name: string | null;
+            /** @description ISO 8601 */
+            createdAt: string;
+            usage: components["schemas"]["Usage"];
+        };
+        /** @description Presigned PUTs, one per part of partSize bytes; keep each ETag for completion */
+        MultipartUpload: {
+            multipart: {
+                uploadId: string;
+                partSize: number;
+                parts: {
+                    partNumber: number;
+                    url: string;
+                }[];
+            };
+            expiresAt: string;
+        };
+        Ok: {
+            /** @constant */
+            status: "ok";
+        };
+        Photo: {
+            id: string;
+            /** @enum {string} */
+            status: "uploading" | "processing" | "ready" | "rejected";
+            filename: string;
+            contentType: string;
+            size: number;
+            /** @description Base64 of the file's SHA-256 */
+            sha256: string;
+            width?: number;
+            height?: number;
+            /** @description ISO 8601; the upload time until the photo is processed */
+            takenAt: string;
+            uploadedAt: string;
+            exif?: {
+                [key: string]: unknown;
+            };
+            location?: {
+                lat: number;
+                lon: number;
+                alt?: number;
+            };
+            thumbhash?: string;
+            /** @description Set while the photo is in the trash; it is purged 30 days later */
+            trashedAt?: string;
+            /** @description Signed GET URLs, valid 10 to 20 minutes; identical for 10 minutes, so they can be cached */
+            urls: {
+                thumbnail?: string;
+                preview?: string;
+                /** @description Only once the bytes were verified against the declared SHA-256 (status ready) */
+                original?: string;
+            };
+        };
+        /** @description One page of photos; pass nextCursor as `cursor` for the next one */
+        PhotoPage: {
+            items: components["schemas"]["Photo"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description RFC 9457 problem details */
+        Problem: {
+            /** @description A URI naming the kind of problem; clients switch on it */
+            type: string;
+            title: string;
+            status: number;
+            /** @description What went wrong with this request, for a person */
+            detail?: string;
+            instance?: string;
+            /** @description Each invalid field (validation problems only) */
+            errors?: components["schemas"]["FieldError"][];
+        } & {
+            [key: string]: unknown;
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ok" | "unavailable";
+            dependencies: {
+                s3: components["schemas"]["DependencyStatus"];
+                dynamodb: components["schemas"]["DependencyStatus"];
+                sqs: components["schemas"]["DependencyStatus"];
+                ses: components["schemas"]["DependencyStatus"];
+                eventbridge: components["schemas"]["DependencyStatus"];
+                cognito: components["schemas"]["DependencyStatus"];
+            };
+        };
+        /** @description New access and id tokens; the refresh token stays the same */
+        RefreshedTokens: {
+            accessToken: string;
+            idToken: string;
+            /** @description Seconds until the access token expires */
+            expiresIn: number;
+            /** @constant */
+            tokenType: "Bearer";
+        };
+        /** @description The account exists; the email must be confirmed with the mailed code before signing in */
+        SignUpAnswer: {
+            userId: string;
+            /** @constant */
+            confirmationRequired: true;
+        };
+        /** @description One presigned PUT of the whole file */
+        SingleUpload: {
+            /** @constant */
+            method: "PUT";
+            url: string;
+            /** @description Send exactly these headers with the PUT */
+            headers: {
+                [key: string]: string;
+            };
+            expiresAt: string;
+        };
+        /** @description Cognito tokens: send the access token as `Authorization: Bearer` */
+        Tokens: {
+            accessToken: string;
+            idToken: string;
+            refreshToken: string;
+            /** @description Seconds until the access token expires */
+            expiresIn: number;
+            /** @constant */
+            tokenType: "Bearer";
+        };
+        UploadAnswer: {
+            clientRef: string;
+            /**
+             * @description duplicate: this content is already in the library (photoId names it)
+             * @enum {string}
+             */
+            status: "upload" | "duplicate";
+            photoId: string;
+            upload?: components["schemas"]["SingleUpload"] | components["schemas"]["MultipartUpload"];
+        };
+        /** @description One photo to upload, described before its bytes are sent */
+        UploadItem: {
+            /** @description The client's own id for this item, echoed back */
+            clientRef: string;
+            filename: string;
+            /** @enum {string} */
+            contentType: "image/jpeg" | "image/png" | "image/heic" | "image/heif" | "image/webp" | "image/avif" | "image/gif" | "image/x-adobe-dng";
+            size: number;
+            /** @description Base64 of the file's SHA-256 */
+            sha256: string;
+        };
+        Usage: {
+            photos: number;
+            /** @description Bytes stored, originals counted once */
+            bytes: number;
+            quotaBytes: number;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -2199,4 +517,1719 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every dependency answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description At least one dependency does not answer (see which) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    signUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description The account email (case-insensitive)
+                     */
+                    email: string;
+                    /** @description At least 10 characters with a lowercase letter, an uppercase letter and a number */
+                    password: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created; a confirmation code was mailed */
+            201: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignUpAnswer"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An account with this email already exists */
+            409: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait Retry-After seconds before trying again */
+            429: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmSignUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description The account email (case-insensitive)
+                     */
+                    email: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Confirmed; the account can sign in */
+            200: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Not valid: a malformed request, or a wrong or expired code (`errors` says which) */
+            400: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account cannot be confirmed (it may be confirmed already) */
+            409: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait Retry-After seconds before trying again */
+            429: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description The account email (case-insensitive)
+                     */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: a code is mailed if the account exists and is unconfirmed */
+            202: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait Retry-After seconds before trying again */
+            429: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description The account email (case-insensitive)
+                     */
+                    email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in: the tokens */
+            200: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tokens"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong email or password */
+            401: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The email is not confirmed yet (reason `confirmation-required`): confirm it with the mailed code */
+            403: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait Retry-After seconds before trying again */
+            429: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    refreshToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description New access and id tokens */
+            200: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshedTokens"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The refresh token is invalid, expired or revoked: sign in again */
+            401: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait Retry-After seconds before trying again */
+            429: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out: every token of the account is revoked */
+            204: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait Retry-After seconds before trying again */
+            429: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description The account email (case-insensitive)
+                     */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: a code is mailed if the account exists */
+            202: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait Retry-After seconds before trying again */
+            429: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description The account email (case-insensitive)
+                     */
+                    email: string;
+                    code: string;
+                    /** @description At least 10 characters with a lowercase letter, an uppercase letter and a number */
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The password is changed; sign in with it */
+            200: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Not valid: a malformed request, a wrong or expired code, or a password that breaks the policy */
+            400: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait Retry-After seconds before trying again */
+            429: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile and usage against the quota */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the account is unusable now and is being removed */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPhotos: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the timeline */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoPage"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo, with fresh signed URLs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Photo"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another account's resources are not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    trashPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo is in the trash */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another account's resources are not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The photo changed meanwhile; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restorePhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo, back in the library */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Photo"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another account's resources are not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTrash: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the trash */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoPage"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    emptyTrash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the photos in the trash are being deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestUploads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: components["schemas"]["UploadItem"][];
+                };
+            };
+        };
+        responses: {
+            /** @description One answer per item, in order: where to upload it, or the photo it duplicates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["UploadAnswer"][];
+                    };
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the storage quota, an upload of this content already reserved, or concurrent changes (try again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeUploads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: components["schemas"]["CompleteItem"][];
+                };
+            };
+        };
+        responses: {
+            /** @description One answer per item: processing, ready, missing (upload again) or rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CompleteAnswer"][];
+                    };
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: the access token is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another account's resources are not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDevMail: {
+        parameters: {
+            query?: {
+                /** @description Only mail sent to this address */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The captured mail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CapturedMail"][];
+                    };
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No local SES is configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The local SES did not answer */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}
