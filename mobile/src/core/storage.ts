@@ -1,5 +1,3 @@
-import AsyncStorage from '@react-native-async-storage/async-storage';
-
 /**
  * The slice of AsyncStorage the core uses. Injected so tests can use a plain in-memory map and so a
  * restart can be simulated by building a second queue/cache over the same store.
@@ -9,11 +7,6 @@ export interface KeyValueStore {
   setItem(key: string, value: string): Promise<void>;
   removeItem(key: string): Promise<void>;
   getAllKeys(): Promise<readonly string[]>;
-}
-
-/** The device's AsyncStorage (localStorage on web). */
-export function asyncStorage(): KeyValueStore {
-  return AsyncStorage;
 }
 
 export interface Clock {

@@ -1,4 +1,3 @@
-import * as SecureStore from 'expo-secure-store';
 import type { KeyValueStore } from './storage';
 
 export interface Tokens {
@@ -58,9 +57,4 @@ export function createTokenStore(secure: SecureStoreLike | null, fallback: KeyVa
     save: async (tokens) => (await pick()).setItem(KEY, JSON.stringify(tokens)),
     clear: async () => (await pick()).removeItem(KEY),
   };
-}
-
-/** The platform's store: expo-secure-store when it works here, else AsyncStorage. */
-export function platformTokenStore(fallback: KeyValueStore): TokenStore {
-  return createTokenStore(SecureStore, fallback);
 }

@@ -1,6 +1,6 @@
 import AsyncStorage from '@react-native-async-storage/async-storage';
 import { CACHE_VERSION, cacheNames, createCache } from '../../src/core/cache';
-import { asyncStorage } from '../../src/core/storage';
+import { asyncStorage } from '../../src/core/platform';
 import { MemoryStore } from '../helpers/memory-store';
 
 const page = (n: number) => ({ items: [{ id: `p${n}`, filename: `${n}.jpg` }], nextCursor: `c${n}` });

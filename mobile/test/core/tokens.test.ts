@@ -1,6 +1,6 @@
 import AsyncStorage from '@react-native-async-storage/async-storage';
 import { createTokenStore, type SecureStoreLike } from '../../src/core/tokens';
-import { asyncStorage } from '../../src/core/storage';
+import { asyncStorage } from '../../src/core/platform';
 import { MemoryStore } from '../helpers/memory-store';
 
 function fakeSecureStore(available: boolean): SecureStoreLike & { items: Map<string, string> } {

@@ -2,7 +2,7 @@ import axios from 'axios';
 import { createApiClient } from '../../src/core/api-client';
 import { createTokenStore } from '../../src/core/tokens';
 import { httpUploadTransport } from '../../src/core/upload-transport';
-import { base64 } from '../../src/core/device';
+import { base64 } from '../../src/core/base64';
 import { ApiError } from '../../src/core/errors';
 import { fakeAdapter } from '../helpers/fake-http';
 import { MemoryStore } from '../helpers/memory-store';

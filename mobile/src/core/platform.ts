@@ -1,22 +1,23 @@
 import { CryptoDigestAlgorithm, digest } from 'expo-crypto';
 import { File } from 'expo-file-system';
+import AsyncStorage from '@react-native-async-storage/async-storage';
+import * as SecureStore from 'expo-secure-store';
+import { base64 } from './base64';
+import type { KeyValueStore } from './storage';
+import { createTokenStore, type TokenStore } from './tokens';
 import { SourceUnavailableError, type ByteSource } from './upload-types';
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+// The platform's modules, bound here only: every other core module is plain TypeScript that runs
+// (and is tested) without React Native.
 
-/** Standard base64 with padding (what the API's sha256 field wants); React Native has no Buffer. */
-export function base64(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i]!;
-    const b = bytes[i + 1];
-    const c = bytes[i + 2];
-    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
-    out += ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]!;
-    out += b === undefined ? '=' : ALPHABET[(n >> 6) & 63]!;
-    out += c === undefined ? '=' : ALPHABET[n & 63]!;
-  }
-  return out;
+/** The device's AsyncStorage (localStorage on web). */
+export function asyncStorage(): KeyValueStore {
+  return AsyncStorage;
+}
+
+/** The platform's token store: expo-secure-store where it works, else AsyncStorage (web). */
+export function platformTokenStore(fallback: KeyValueStore = AsyncStorage): TokenStore {
+  return createTokenStore(SecureStore, fallback);
 }
 
 /**
