@@ -4,4 +4,6 @@ module.exports = {
   setupFiles: ['<rootDir>/jest.setup.ts'],
   testTimeout: 20000,
   roots: ['<rootDir>/test'],
+  // Its own transform cache: jest's default (/tmp/jest_*) is shared with the root project's runs.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
 };
