@@ -17,6 +17,12 @@ import {
 export const BATCH_SIZE = 50;
 /** A URL this close to its expiry is not started: a part would likely outlive it. */
 const EXPIRY_MARGIN_MS = 30_000;
+/**
+ * URLs younger than this are never judged expired by the device's clock: a phone whose clock runs
+ * ahead of the server's would otherwise ask for new URLs forever. S3 still refuses a really expired
+ * one (403), and that path spends the retry budget.
+ */
+const FRESH_URL_MS = 120_000;
 
 export interface UploadQueueOptions {
   storage: KeyValueStore;
@@ -283,7 +289,7 @@ export class UploadQueue {
         await this.update(item, { step: 'done', result: 'duplicate', photoId: answer.photoId, problem: undefined, notBefore: undefined });
         continue;
       }
-      const target = toTarget(answer);
+      const target = toTarget(answer, this.clock.now());
       if (!target) {
         await this.failed(item, new ApiError({ status: 502, title: 'Unexpected answer', detail: 'no upload URL in the answer' }));
         continue;
@@ -312,7 +318,9 @@ export class UploadQueue {
   }
 
   private expired(target: UploadTarget): boolean {
-    return Date.parse(target.expiresAt) - this.clock.now() < EXPIRY_MARGIN_MS;
+    const now = this.clock.now();
+    if (now - target.receivedAt < FRESH_URL_MS) return false;
+    return Date.parse(target.expiresAt) - now < EXPIRY_MARGIN_MS;
   }
 
   private async upload(item: UploadItem): Promise<Outcome> {
@@ -395,10 +403,10 @@ class PausedForAuth extends Error {}
 /** An answer without one of our items: retried like a server failure, within the budget. */
 const unanswered = () => new ApiError({ status: 502, title: 'No answer for this photo', detail: 'the server left it out of its answer' });
 
-function toTarget(answer: UploadAnswer): UploadTarget | undefined {
+function toTarget(answer: UploadAnswer, receivedAt: number): UploadTarget | undefined {
   const upload = answer.upload;
   if (!upload) return undefined;
-  if ('multipart' in upload && upload.multipart) return { kind: 'multipart', ...upload.multipart, expiresAt: upload.expiresAt };
-  if ('url' in upload && upload.url) return { kind: 'single', url: upload.url, headers: upload.headers ?? {}, expiresAt: upload.expiresAt };
+  if ('multipart' in upload && upload.multipart) return { kind: 'multipart', ...upload.multipart, expiresAt: upload.expiresAt, receivedAt };
+  if ('url' in upload && upload.url) return { kind: 'single', url: upload.url, headers: upload.headers ?? {}, expiresAt: upload.expiresAt, receivedAt };
   return undefined;
 }

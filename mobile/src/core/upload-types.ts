@@ -34,9 +34,10 @@ export interface UploadTransport {
   put(url: string, headers: Record<string, string>, body: Uint8Array): Promise<{ etag?: string }>;
 }
 
+/** `receivedAt` is the device's clock when the URLs arrived (expiresAt is the server's). */
 export type UploadTarget =
-  | { kind: 'single'; url: string; headers: Record<string, string>; expiresAt: string }
-  | { kind: 'multipart'; uploadId: string; partSize: number; parts: { partNumber: number; url: string }[]; expiresAt: string };
+  | { kind: 'single'; url: string; headers: Record<string, string>; expiresAt: string; receivedAt: number }
+  | { kind: 'multipart'; uploadId: string; partSize: number; parts: { partNumber: number; url: string }[]; expiresAt: string; receivedAt: number };
 
 /**
  * hashing -> requesting -> uploading (part by part for multipart) -> completing -> done;

@@ -316,3 +316,22 @@ test('subscribers see each step', async () => {
   await q.idle();
   expect(seen).toEqual(['empty', 'hashing', 'requesting', 'uploading', 'uploading1', 'uploading2', 'uploading3', 'uploading4', 'completing', 'done']);
 });
+
+test("a device clock an hour ahead of the server's does not make fresh URLs look expired", async () => {
+  server = new FakeUploadServer(() => Date.now() - 60 * 60_000);
+  const request = server.requestUploads.bind(server);
+  // Without the guard the queue would ask for new URLs forever: fail loudly after a few instead of hanging.
+  server.requestUploads = async (items) => {
+    if (server.calls.request.length >= 3) throw new ApiError({ status: 400, title: 'asked again and again' });
+    return request(items);
+  };
+  const q = queue();
+  await q.start();
+  await q.add([device.add('small', 'abc'), device.add('big', 'abcdefghijklm')]);
+  await q.idle();
+  expect(steps(q)).toEqual([
+    ['small', 'done', 'processing'],
+    ['big', 'done', 'processing'],
+  ]);
+  expect(server.calls.request).toHaveLength(1);
+});
