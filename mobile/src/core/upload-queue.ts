@@ -36,6 +36,8 @@ export interface UploadQueueOptions {
   backoff?: BackoffPolicy;
   /** Failures in a row after which an item stops and asks for attention. */
   retryBudget?: number;
+  /** Photos sent to S3 at the same time (parts of one photo go one after another). */
+  concurrency?: number;
 }
 
 export type QueueListener = (items: readonly UploadItem[]) => void;
@@ -202,7 +204,7 @@ export class UploadQueue {
       for (const item of this.due('hashing')) note(await this.hash(item));
       const requesting = this.due('requesting');
       for (let i = 0; i < requesting.length; i += BATCH_SIZE) note(await this.request(requesting.slice(i, i + BATCH_SIZE)));
-      for (const item of this.due('uploading')) note(await this.upload(item));
+      for (const outcome of await inPool(this.due('uploading'), this.options.concurrency ?? 3, (item) => this.upload(item))) note(outcome);
       const completing = this.due('completing');
       for (let i = 0; i < completing.length; i += BATCH_SIZE) note(await this.complete(completing.slice(i, i + BATCH_SIZE)));
     } catch (error) {
@@ -399,6 +401,20 @@ export class UploadQueue {
 }
 
 class PausedForAuth extends Error {}
+
+/** Runs `task` over `items` with at most `size` at a time; outcomes in the items' order. */
+async function inPool<T, R>(items: T[], size: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
+  return results;
+}
 
 /** An answer without one of our items: retried like a server failure, within the budget. */
 const unanswered = () => new ApiError({ status: 502, title: 'No answer for this photo', detail: 'the server left it out of its answer' });

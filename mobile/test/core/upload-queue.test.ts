@@ -335,3 +335,27 @@ test("a device clock an hour ahead of the server's does not make fresh URLs look
   ]);
   expect(server.calls.request).toHaveLength(1);
 });
+
+test('photos go to S3 three at a time', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const releases: (() => void)[] = [];
+  const put = server.put.bind(server);
+  server.put = async (url, headers, body) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise<void>((resolve) => releases.push(resolve));
+    inFlight--;
+    return put(url, headers, body);
+  };
+  const q = queue();
+  await q.start();
+  await q.add(['a', 'b', 'c', 'd', 'e'].map((n) => device.add(n, `photo-${n}`)));
+  while (q.list().some((i) => i.step !== 'done')) {
+    await jest.advanceTimersByTimeAsync(0);
+    releases.splice(0).forEach((release) => release());
+  }
+  await q.idle();
+  expect(most).toBe(3);
+  expect(server.photos()).toHaveLength(5);
+});
