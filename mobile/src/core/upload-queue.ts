@@ -1,7 +1,9 @@
 import { defaultBackoff, retryDelayMs, type BackoffPolicy } from './backoff';
 import { ApiError, toApiError } from './errors';
 import { systemClock, type Clock, type KeyValueStore } from './storage';
+import { inPool } from './pool';
 import { UploadStore } from './upload-store';
+import { isExpired, toTarget } from './upload-target';
 import {
   SourceUnavailableError,
   type ByteSource,
@@ -15,14 +17,6 @@ import {
 
 /** The API takes at most 50 items per POST /v1/uploads and per POST /v1/uploads/complete. */
 export const BATCH_SIZE = 50;
-/** A URL this close to its expiry is not started: a part would likely outlive it. */
-const EXPIRY_MARGIN_MS = 30_000;
-/**
- * URLs younger than this are never judged expired by the device's clock: a phone whose clock runs
- * ahead of the server's would otherwise ask for new URLs forever. S3 still refuses a really expired
- * one (403), and that path spends the retry budget.
- */
-const FRESH_URL_MS = 120_000;
 
 export interface UploadQueueOptions {
   storage: KeyValueStore;
@@ -320,9 +314,7 @@ export class UploadQueue {
   }
 
   private expired(target: UploadTarget): boolean {
-    const now = this.clock.now();
-    if (now - target.receivedAt < FRESH_URL_MS) return false;
-    return Date.parse(target.expiresAt) - now < EXPIRY_MARGIN_MS;
+    return isExpired(target, this.clock.now());
   }
 
   private async upload(item: UploadItem): Promise<Outcome> {
@@ -402,27 +394,6 @@ export class UploadQueue {
 
 class PausedForAuth extends Error {}
 
-/** Runs `task` over `items` with at most `size` at a time; outcomes in the items' order. */
-async function inPool<T, R>(items: T[], size: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
-  return results;
-}
 
 /** An answer without one of our items: retried like a server failure, within the budget. */
 const unanswered = () => new ApiError({ status: 502, title: 'No answer for this photo', detail: 'the server left it out of its answer' });
-
-function toTarget(answer: UploadAnswer, receivedAt: number): UploadTarget | undefined {
-  const upload = answer.upload;
-  if (!upload) return undefined;
-  if ('multipart' in upload && upload.multipart) return { kind: 'multipart', ...upload.multipart, expiresAt: upload.expiresAt, receivedAt };
-  if ('url' in upload && upload.url) return { kind: 'single', url: upload.url, headers: upload.headers ?? {}, expiresAt: upload.expiresAt, receivedAt };
-  return undefined;
-}
