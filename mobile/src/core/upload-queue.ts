@@ -17,6 +17,8 @@ import {
 
 /** The API takes at most 50 items per POST /v1/uploads and per POST /v1/uploads/complete. */
 export const BATCH_SIZE = 50;
+/** After an unexpected failure (storage, say) the queue looks again this much later. */
+const CRASH_RETRY_MS = 30_000;
 
 export interface UploadQueueOptions {
   storage: KeyValueStore;
@@ -59,6 +61,7 @@ export class UploadQueue {
   private pausedForAuth = false;
   private cancelWake: (() => void) | undefined;
   private counter = 0;
+  private crashedAt: number | undefined;
 
   constructor(private readonly options: UploadQueueOptions) {
     this.store = new UploadStore(options.storage);
@@ -120,10 +123,13 @@ export class UploadQueue {
     this.emit();
   }
 
-  /** After sign-in again, or when the network is back: waiting items go now. */
+  /**
+   * After sign-in again, or when the network is back: items that waited for the network go now.
+   * Items the server asked to wait (429/503 with Retry-After) keep waiting.
+   */
   resume(): void {
     this.pausedForAuth = false;
-    for (const item of this.items.values()) if (item.step !== 'done' && item.step !== 'failed') item.notBefore = undefined;
+    for (const item of this.items.values()) if (item.problem?.status === 0 && item.step !== 'failed') item.notBefore = undefined;
     void this.kick();
   }
 
@@ -154,12 +160,17 @@ export class UploadQueue {
       return this.running;
     }
     this.cancelWake?.();
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      // A kick that came after the last pass looked, but before this callback, must not be lost.
-      if (this.again) void this.kick();
-      else this.scheduleWake();
-    });
+    this.running = this.drain()
+      .catch(() => {
+        // Storage itself failed (full, say): nothing is lost (what is stored stays), try again later.
+        this.crashedAt = this.clock.now();
+      })
+      .finally(() => {
+        this.running = undefined;
+        // A kick that came after the last pass looked, but before this callback, must not be lost.
+        if (this.again && this.crashedAt === undefined) void this.kick();
+        else this.scheduleWake();
+      });
     return this.running;
   }
 
@@ -177,6 +188,10 @@ export class UploadQueue {
     const waits = this.list()
       .filter((i) => i.step !== 'done' && i.step !== 'failed' && i.notBefore !== undefined)
       .map((i) => i.notBefore!);
+    if (this.crashedAt !== undefined) {
+      waits.push(this.crashedAt + CRASH_RETRY_MS);
+      this.crashedAt = undefined;
+    }
     if (waits.length === 0) return;
     const delay = Math.max(0, Math.min(...waits) - this.clock.now());
     this.cancelWake = this.clock.schedule(() => void this.kick(), delay);
@@ -251,18 +266,23 @@ export class UploadQueue {
   }
 
   private async hash(item: UploadItem): Promise<Outcome> {
+    let bytes: Uint8Array;
+    let sha256: string;
     try {
-      const bytes = await this.read(item);
-      const sha256 = await this.options.sha256(bytes);
-      await this.update(item, { step: 'requesting', size: bytes.length, sha256, problem: undefined });
-      return 'progress';
+      bytes = await this.read(item);
     } catch (error) {
-      if (error instanceof SourceUnavailableError) return this.failed(item, error);
+      return this.failed(item, error);
+    }
+    try {
+      sha256 = await this.options.sha256(bytes);
+    } catch (error) {
       // The digest itself failed (web over plain http has no SubtleCrypto): no retry fixes that either.
       const detail = error instanceof Error ? error.message : String(error);
       await this.update(item, { step: 'failed', failedAt: 'hashing', problem: { status: 0, title: 'Could not compute the checksum', detail } });
       return 'progress';
     }
+    await this.update(item, { step: 'requesting', size: bytes.length, sha256, problem: undefined });
+    return 'progress';
   }
 
   private async request(batch: UploadItem[]): Promise<Outcome> {
@@ -292,7 +312,7 @@ export class UploadQueue {
       }
       // The same reservation answers with the same multipart upload: parts already sent stay valid.
       const sameUpload = item.target?.kind === 'multipart' && target.kind === 'multipart' && item.target.uploadId === target.uploadId;
-      await this.update(item, { step: 'uploading', photoId: answer.photoId, target, etags: sameUpload ? item.etags : {}, notBefore: undefined });
+      await this.update(item, { step: 'uploading', photoId: answer.photoId, target, etags: sameUpload ? item.etags : {}, notBefore: undefined, attempts: 0, problem: undefined });
     }
     return 'progress';
   }

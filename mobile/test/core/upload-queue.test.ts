@@ -359,3 +359,50 @@ test('photos go to S3 three at a time', async () => {
   expect(most).toBe(3);
   expect(server.photos()).toHaveLength(5);
 });
+
+test('resume() (network back) does not cut short a wait the server asked for', async () => {
+  server.fail('request', new ApiError({ status: 503, title: 'Service Unavailable', retryAfterMs: 60_000 }));
+  const q = queue();
+  await q.start();
+  await q.add([device.add('small', 'abc')]);
+  await q.idle();
+  q.resume();
+  await q.idle();
+  expect(server.calls.request).toHaveLength(1);
+  await jest.advanceTimersByTimeAsync(60_000);
+  await q.idle();
+  expect(q.list()[0]).toMatchObject({ step: 'done' });
+});
+
+test('a storage failure mid-run loses nothing and the queue tries again later', async () => {
+  await storage.setItem('av:uploads:v1:x', JSON.stringify({ id: 'x', source: device.add('small', 'abc'), createdAt: 1, step: 'hashing', etags: {}, attempts: 0 }));
+  let writes = 0;
+  const failingOnce = {
+    getItem: (k: string) => storage.getItem(k),
+    removeItem: (k: string) => storage.removeItem(k),
+    getAllKeys: () => storage.getAllKeys(),
+    setItem: async (k: string, v: string) => {
+      if (++writes === 1) throw new Error('QuotaExceededError');
+      return storage.setItem(k, v);
+    },
+  };
+  const q = new UploadQueue({ storage: failingOnce, transport: server, bytes: device, sha256: fakeSha256 });
+  await q.start();
+  await q.idle();
+  expect(server.calls.request).toHaveLength(0);
+  expect(stored()).toEqual(['av:uploads:v1:x']);
+  await jest.advanceTimersByTimeAsync(30_000);
+  await q.idle();
+  expect(q.list()[0]).toMatchObject({ id: 'x', step: 'done' });
+  expect(stored()).toEqual([]);
+});
+
+test('add() rejects when the item cannot be stored, and nothing starts for it', async () => {
+  const full = { ...storage, getItem: storage.getItem.bind(storage), removeItem: storage.removeItem.bind(storage), getAllKeys: storage.getAllKeys.bind(storage), setItem: async () => Promise.reject(new Error('QuotaExceededError')) };
+  const q = new UploadQueue({ storage: full, transport: server, bytes: device, sha256: fakeSha256 });
+  await q.start();
+  await expect(q.add([device.add('small', 'abc')])).rejects.toThrow('QuotaExceededError');
+  await q.idle();
+  expect(q.list()).toEqual([]);
+  expect(device.reads).toBe(0);
+});
