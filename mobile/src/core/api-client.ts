@@ -1,5 +1,4 @@
 import axios, { type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig } from 'axios';
-import type { paths } from '../api/schema';
 import { fillPath, type HttpMethod, type Operation, type PathsWith, type RequestOptions, type ResponseOf } from './api-types';
 import { ApiError, toApiError } from './errors';
 import type { Tokens, TokenStore } from './tokens';

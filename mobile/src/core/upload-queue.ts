@@ -1,8 +1,9 @@
-import { defaultBackoff, retryDelayMs, type BackoffPolicy } from './backoff';
+import { defaultBackoff, type BackoffPolicy } from './backoff';
 import { ApiError, toApiError } from './errors';
 import { systemClock, type Clock, type KeyValueStore } from './storage';
 import { inPool } from './pool';
 import { UploadStore } from './upload-store';
+import { decideFailure, type RetryPolicy } from './upload-retry';
 import { isExpired, toTarget } from './upload-target';
 import {
   SourceUnavailableError,
@@ -50,8 +51,7 @@ export class UploadQueue {
   private readonly store: UploadStore;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly backoff: BackoffPolicy;
-  private readonly budget: number;
+  private readonly retryPolicy: RetryPolicy;
   private readonly items = new Map<string, UploadItem>();
   private readonly listeners = new Set<QueueListener>();
   private running: Promise<void> | undefined;
@@ -67,8 +67,7 @@ export class UploadQueue {
     this.store = new UploadStore(options.storage);
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.backoff = options.backoff ?? defaultBackoff;
-    this.budget = options.retryBudget ?? 8;
+    this.retryPolicy = { backoff: options.backoff ?? defaultBackoff, budget: options.retryBudget ?? 8, random: this.random };
   }
 
   /** Loads what a previous run left and carries on with it. */
@@ -233,27 +232,14 @@ export class UploadQueue {
     this.emit();
   }
 
-  /**
-   * A failed call: retryable ones wait (backoff with full jitter, at least Retry-After) until the
-   * budget is spent; permanent ones fail the item at once; a signed-out session pauses the queue.
-   */
+  /** A failed call: see decideFailure (wait, fail or pause). */
   private async failed(item: UploadItem, error: unknown, patch: Partial<UploadItem> = {}): Promise<Outcome> {
-    if (error instanceof SourceUnavailableError) {
-      await this.update(item, { ...patch, step: 'failed', failedAt: patch.step ?? item.step, problem: { status: 0, title: 'Photo unavailable', detail: error.message } });
-      return 'progress';
-    }
-    const problem = toApiError(error, this.clock.now());
-    if (problem.status === 401) return 'paused';
-    const summary = { status: problem.status, title: problem.title, detail: problem.detail };
-    const attempts = item.attempts + 1;
-    if (!problem.retryable || attempts > this.budget) {
-      await this.update(item, { ...patch, step: 'failed', failedAt: patch.step ?? item.step, attempts, problem: summary, notBefore: undefined });
-      return 'progress';
-    }
-    const delay = retryDelayMs(attempts, this.random, this.backoff, problem.retryAfterMs);
-    await this.update(item, { ...patch, attempts, problem: summary, notBefore: this.clock.now() + delay });
-    return 'waiting';
+    const decision = decideFailure(item, error, this.clock.now(), this.retryPolicy, patch);
+    if (decision.action === 'pause') return 'paused';
+    await this.update(item, decision.patch);
+    return decision.action === 'fail' ? 'progress' : 'waiting';
   }
+
 
   /** Any failure to read the photo's bytes means the photo is gone: retrying cannot help, the user must. */
   private async read(item: UploadItem, range?: { start: number; end: number }): Promise<Uint8Array> {
