@@ -1,7 +1,7 @@
 import { toApiError } from './errors';
 import type { KeyValueStore } from './storage';
 
-const KEY = 'av:fetches:v1';
+const PREFIX = 'av:fetches:v1:';
 
 /** A GET to make again later, named by what it fills (usually its cache name, which also dedupes). */
 export interface PendingFetch {
@@ -14,6 +14,8 @@ export interface PendingFetch {
 
 export interface FetchQueueOptions {
   storage: KeyValueStore;
+  /** The signed-in user: their GETs are not replayed with another account's token. */
+  scope: string;
   /** Makes the GET and stores its answer (in the cache); throws an ApiError when it fails. */
   perform(fetch: PendingFetch): Promise<void>;
   now?: () => number;
@@ -43,7 +45,7 @@ export class FetchQueue {
     if (this.pending) return this.pending;
     let list: PendingFetch[] = [];
     try {
-      list = JSON.parse((await this.options.storage.getItem(KEY)) ?? '[]') as PendingFetch[];
+      list = JSON.parse((await this.options.storage.getItem(PREFIX + this.options.scope)) ?? '[]') as PendingFetch[];
     } catch {
       list = [];
     }
@@ -52,7 +54,7 @@ export class FetchQueue {
   }
 
   private save(map: Map<string, PendingFetch>): Promise<void> {
-    return this.options.storage.setItem(KEY, JSON.stringify([...map.values()]));
+    return this.options.storage.setItem(PREFIX + this.options.scope, JSON.stringify([...map.values()]));
   }
 
   /** Runs the GET now; if there is no network, keeps it for replay() and rethrows. */

@@ -24,13 +24,13 @@ export interface Library {
  * What the Home and viewer screens read: the API through the stale-while-revalidate cache, with the
  * GETs that found no network kept in the pending fetch queue until it returns.
  */
-export function createLibrary(api: ApiClient, cache: Cache, storage: KeyValueStore): Library {
+export function createLibrary(api: ApiClient, cache: Cache, storage: KeyValueStore, scope: string): Library {
   const perform = async (fetch: PendingFetch): Promise<void> => {
     // A stored fetch names its path as a string; only GET paths of the API are ever stored.
     const value = await api.request('get', fetch.path as PathsWith<'get'>, { path: fetch.pathParams, query: fetch.query } as never);
     await cache.set(fetch.key, value);
   };
-  const fetches = new FetchQueue({ storage, perform });
+  const fetches = new FetchQueue({ storage, scope, perform });
 
   async function read<T>(pending: Omit<PendingFetch, 'addedAt'>, load: () => Promise<T>): Promise<SwrResult<T>> {
     const result = await cache.swr(pending.key, load);

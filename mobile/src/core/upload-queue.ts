@@ -23,6 +23,8 @@ const CRASH_RETRY_MS = 30_000;
 
 export interface UploadQueueOptions {
   storage: KeyValueStore;
+  /** The signed-in user's id: each account has its own queue (see UploadStore). */
+  scope: string;
   transport: UploadTransport;
   bytes: ByteSource;
   /** Base64 of the SHA-256 of the bytes (expo-crypto on the device). */
@@ -64,7 +66,7 @@ export class UploadQueue {
   private crashedAt: number | undefined;
 
   constructor(private readonly options: UploadQueueOptions) {
-    this.store = new UploadStore(options.storage);
+    this.store = new UploadStore(options.storage, options.scope);
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.retryPolicy = { backoff: options.backoff ?? defaultBackoff, budget: options.retryBudget ?? 8, random: this.random };

@@ -11,6 +11,7 @@ function setup(storage = new MemoryStore()) {
   const answers = new Map<string, ApiError>();
   const queue = new FetchQueue({
     storage,
+    scope: 'u1',
     now: () => ++t,
     maxEntries: 3,
     perform: async (f: PendingFetch) => {
@@ -58,6 +59,7 @@ test('replay stops at the first network failure and keeps the rest', async () =>
   let calls = 0;
   const flaky = new FetchQueue({
     storage,
+    scope: 'u1',
     perform: async (f) => {
       if (++calls === 2) throw offline();
       performed.push(f.key);
@@ -74,4 +76,13 @@ test('concurrent replays share one pass (no GET made twice)', async () => {
   goOnline();
   await Promise.all([queue.replay(), queue.replay()]);
   expect(performed).toEqual(['a', 'b']);
+});
+
+test("another account's queue does not see (or replay) these GETs", async () => {
+  const storage = new MemoryStore();
+  const mine = setup(storage);
+  await mine.queue.add({ key: 'timeline:first', path: '/v1/photos' });
+  const other = new FetchQueue({ storage, scope: 'u2', perform: async () => undefined });
+  expect(await other.size()).toBe(0);
+  expect(await setup(storage).queue.size()).toBe(1);
 });

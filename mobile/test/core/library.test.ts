@@ -20,7 +20,7 @@ async function setup() {
     return { status: 200, body: photo(r.url.split('/').pop()!) };
   });
   const api = createApiClient({ baseURL: 'http://api.test', tokens, adapter: fake.adapter });
-  const library = createLibrary(api, createCache({ store: storage, scope: 'u1' }), storage);
+  const library = createLibrary(api, createCache({ store: storage, scope: 'u1' }), storage, 'u1');
   return { library, requests: fake.requests, setOnline: (v: boolean) => (online = v), hold: (p: Promise<void> | undefined) => (hold = p) };
 }
 

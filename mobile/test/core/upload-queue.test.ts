@@ -20,6 +20,7 @@ afterEach(() => jest.useRealTimers());
 function queue(options: { retryBudget?: number; random?: () => number; transport?: FakeUploadServer } = {}) {
   return new UploadQueue({
     storage,
+    scope: 'u1',
     transport: options.transport ?? server,
     bytes: device,
     sha256: fakeSha256,
@@ -375,7 +376,7 @@ test('resume() (network back) does not cut short a wait the server asked for', a
 });
 
 test('a storage failure mid-run loses nothing and the queue tries again later', async () => {
-  await storage.setItem('av:uploads:v1:x', JSON.stringify({ id: 'x', source: device.add('small', 'abc'), createdAt: 1, step: 'hashing', etags: {}, attempts: 0 }));
+  await storage.setItem('av:uploads:v1:u1:x', JSON.stringify({ id: 'x', source: device.add('small', 'abc'), createdAt: 1, step: 'hashing', etags: {}, attempts: 0 }));
   let writes = 0;
   const failingOnce = {
     getItem: (k: string) => storage.getItem(k),
@@ -386,11 +387,11 @@ test('a storage failure mid-run loses nothing and the queue tries again later', 
       return storage.setItem(k, v);
     },
   };
-  const q = new UploadQueue({ storage: failingOnce, transport: server, bytes: device, sha256: fakeSha256 });
+  const q = new UploadQueue({ storage: failingOnce, scope: 'u1', transport: server, bytes: device, sha256: fakeSha256 });
   await q.start();
   await q.idle();
   expect(server.calls.request).toHaveLength(0);
-  expect(stored()).toEqual(['av:uploads:v1:x']);
+  expect(stored()).toEqual(['av:uploads:v1:u1:x']);
   await jest.advanceTimersByTimeAsync(30_000);
   await q.idle();
   expect(q.list()[0]).toMatchObject({ id: 'x', step: 'done' });
@@ -399,10 +400,30 @@ test('a storage failure mid-run loses nothing and the queue tries again later', 
 
 test('add() rejects when the item cannot be stored, and nothing starts for it', async () => {
   const full = { ...storage, getItem: storage.getItem.bind(storage), removeItem: storage.removeItem.bind(storage), getAllKeys: storage.getAllKeys.bind(storage), setItem: async () => Promise.reject(new Error('QuotaExceededError')) };
-  const q = new UploadQueue({ storage: full, transport: server, bytes: device, sha256: fakeSha256 });
+  const q = new UploadQueue({ storage: full, scope: 'u1', transport: server, bytes: device, sha256: fakeSha256 });
   await q.start();
   await expect(q.add([device.add('small', 'abc')])).rejects.toThrow('QuotaExceededError');
   await q.idle();
   expect(q.list()).toEqual([]);
   expect(device.reads).toBe(0);
+});
+
+test("one account's pending photos never go into another's library", async () => {
+  const first = queue();
+  await first.start();
+  server.fail('request', 'hang'); // the app is closed before the upload starts
+  await first.add([device.add('mine', 'abc')]);
+  await jest.advanceTimersByTimeAsync(0);
+  first.stop();
+
+  const other = new UploadQueue({ storage, scope: 'u2', transport: server, bytes: device, sha256: fakeSha256 });
+  await other.start();
+  await other.idle();
+  expect(other.list()).toEqual([]);
+  expect(server.calls.request).toHaveLength(1);
+
+  const again = queue();
+  await again.start();
+  await again.idle();
+  expect(again.list()[0]).toMatchObject({ step: 'done' });
 });
