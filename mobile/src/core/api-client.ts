@@ -33,6 +33,9 @@ export function resolveBaseUrl(configured: string | undefined, webOrigin: string
   return base.replace(/\/+$/, '');
 }
 
+/** An access token this close to its expiry is refreshed before use. */
+const EXPIRY_MARGIN_MS = 30_000;
+
 export function signedOutError(): ApiError {
   return new ApiError({ status: 401, title: 'Signed out', detail: 'Log in again.' });
 }
@@ -103,14 +106,23 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   async function send<T>(method: HttpMethod, path: string, opts: { path?: object; query?: object; body?: unknown } | undefined): Promise<T> {
-    const tokens = await store.load();
+    let tokens = await store.load();
     if (!tokens) throw signedOutError();
+    if (tokens.expiresAt !== undefined && now() >= tokens.expiresAt - EXPIRY_MARGIN_MS) {
+      // Expired (the app slept): refresh first rather than spend a round trip on a certain 401.
+      const fresh = await refreshAfter(tokens).catch(() => tokens); // offline: let the call itself fail
+      if (!fresh) {
+        await signOut();
+        throw signedOutError();
+      }
+      tokens = fresh;
+    }
     try {
       return (await http.request<T>(config(method, path, opts, tokens))).data;
     } catch (error) {
       const problem = toApiError(error, now());
       if (problem.status !== 401) throw problem;
-      const fresh = await refreshAfter(tokens);
+      const fresh = await refreshAfter(tokens!);
       if (!fresh) {
         await signOut();
         throw problem;

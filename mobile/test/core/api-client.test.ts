@@ -140,3 +140,30 @@ describe('resolveBaseUrl', () => {
     expect(() => resolveBaseUrl('', undefined)).toThrow(/EXPO_PUBLIC_API_URL/);
   });
 });
+
+describe('an access token past its expiry', () => {
+  const expired = { accessToken: 'old', refreshToken: 'r1', expiresAt: 1_000_000 - 1 };
+  const refreshed = { status: 200, body: { accessToken: 'new', idToken: 'i', expiresIn: 3600, tokenType: 'Bearer' } };
+
+  test('is refreshed before the call (no 401 round trip); concurrent calls share the refresh', async () => {
+    const { api, requests } = await setup((r) => (r.url === '/v1/auth/refresh' ? refreshed : r.headers.authorization === 'Bearer new' ? { status: 200, body: photo } : problem(401, 'Unauthorized')), expired);
+    await Promise.all([api.request('get', '/v1/photos/{id}', { path: { id: 'p1' } }), api.request('get', '/v1/photos/{id}', { path: { id: 'p2' } })]);
+    expect(requests.map((r) => r.url)).toEqual(['/v1/auth/refresh', '/v1/photos/p1', '/v1/photos/p2']);
+  });
+
+  test('offline: the call is still tried (and fails as a network error), the session stays', async () => {
+    const { api, store, signedOut } = await setup(() => {
+      throw new Error('offline');
+    }, expired);
+    await expect(api.request('get', '/v1/me')).rejects.toMatchObject({ status: 0 });
+    expect(await store.load()).not.toBeNull();
+    expect(signedOut).not.toHaveBeenCalled();
+  });
+
+  test('a refused refresh signs out without making the call', async () => {
+    const { api, requests, signedOut } = await setup(() => problem(401, 'Unauthorized'), expired);
+    await expect(api.request('get', '/v1/me')).rejects.toMatchObject({ status: 401 });
+    expect(requests.map((r) => r.url)).toEqual(['/v1/auth/refresh']);
+    expect(signedOut).toHaveBeenCalledTimes(1);
+  });
+});
