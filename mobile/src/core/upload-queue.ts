@@ -325,6 +325,13 @@ export class UploadQueue {
     return isExpired(target, this.clock.now());
   }
 
+  /** Bytes on their way, for the progress bar: memory only (a restart starts from the stored parts). */
+  private progress(item: UploadItem, sentBytes: number): void {
+    if (!this.items.has(item.id)) return;
+    item.sentBytes = sentBytes;
+    this.emit();
+  }
+
   private async upload(item: UploadItem): Promise<Outcome> {
     const target = item.target;
     if (!target || this.expired(target)) {
@@ -335,7 +342,7 @@ export class UploadQueue {
     try {
       if (target.kind === 'single') {
         const bytes = await this.read(item);
-        await this.options.transport.put(target.url, target.headers, bytes);
+        await this.options.transport.put(target.url, target.headers, bytes, (sent) => this.progress(item, sent));
       } else {
         for (const part of [...target.parts].sort((a, b) => a.partNumber - b.partNumber)) {
           if (item.etags[part.partNumber]) continue;
@@ -346,13 +353,13 @@ export class UploadQueue {
           await this.update(item, { part: part.partNumber });
           const start = (part.partNumber - 1) * target.partSize;
           const bytes = await this.read(item, { start, end: Math.min(start + target.partSize, item.size!) });
-          const { etag } = await this.options.transport.put(part.url, {}, bytes);
+          const { etag } = await this.options.transport.put(part.url, {}, bytes, (sent) => this.progress(item, start + sent));
           if (!etag) throw new ApiError({ status: 0, title: 'No ETag', detail: 'S3 answered a part without an ETag (is it exposed by CORS?)' });
           // Each part's ETag is stored at once: a restart resumes at the next part.
           await this.update(item, { etags: { ...item.etags, [part.partNumber]: etag }, attempts: 0, problem: undefined });
         }
       }
-      await this.update(item, { step: 'completing', part: undefined, attempts: 0, problem: undefined });
+      await this.update(item, { step: 'completing', part: undefined, sentBytes: item.size, attempts: 0, problem: undefined });
       return 'progress';
     } catch (error) {
       // S3 refuses an expired (or otherwise stale) signature with 403: ask for fresh URLs, within the budget.

@@ -22,7 +22,7 @@ export function httpUploadTransport(api: ApiClient, s3: AxiosInstance = axios.cr
     async completeUploads(items) {
       return (await api.request('post', '/v1/uploads/complete', { body: { items } })).items;
     },
-    async put(url, headers, body) {
+    async put(url, headers, body, onProgress) {
       try {
         const response = await s3.put(url, exactBuffer(body), {
           // Only what was signed: a multipart part URL takes no Content-Type of ours.
@@ -30,6 +30,7 @@ export function httpUploadTransport(api: ApiClient, s3: AxiosInstance = axios.cr
           // Keep the body as bytes: axios must not serialize or re-encode it.
           transformRequest: [(data: unknown) => data],
           responseType: 'text',
+          onUploadProgress: onProgress ? (event) => onProgress(event.loaded) : undefined,
         });
         const etag = response.headers.etag ?? response.headers.ETag;
         return { etag: typeof etag === 'string' ? etag : undefined };

@@ -31,7 +31,7 @@ export interface UploadTransport {
   requestUploads(items: UploadRequestItem[]): Promise<UploadAnswer[]>;
   completeUploads(items: CompleteRequestItem[]): Promise<CompleteAnswer[]>;
   /** PUT to a presigned URL; resolves with the ETag S3 answered (multipart needs it), throws an ApiError. */
-  put(url: string, headers: Record<string, string>, body: Uint8Array): Promise<{ etag?: string }>;
+  put(url: string, headers: Record<string, string>, body: Uint8Array, onProgress?: (sentBytes: number) => void): Promise<{ etag?: string }>;
 }
 
 /** `receivedAt` is the device's clock when the URLs arrived (expiresAt is the server's). */
@@ -63,6 +63,8 @@ export interface UploadItem {
   target?: UploadTarget;
   /** ETags of multipart parts already uploaded, by part number: a restart resumes at the next part. */
   etags: Record<string, string>;
+  /** Bytes of the photo sent so far (parts done plus the current one's progress), for the progress bar. */
+  sentBytes?: number;
   /** The part being sent now (multipart), for "uploading part k of n". */
   part?: number;
   /** Failures in a row (reset by progress); past the budget the item fails. */

@@ -427,3 +427,16 @@ test("one account's pending photos never go into another's library", async () =>
   await again.idle();
   expect(again.list()[0]).toMatchObject({ step: 'done' });
 });
+
+test('progress: the bytes sent grow to the size, part by part', async () => {
+  const q = queue();
+  const sent: number[] = [];
+  q.subscribe((items) => {
+    const value = items[0]?.sentBytes;
+    if (value !== undefined && sent[sent.length - 1] !== value) sent.push(value);
+  });
+  await q.start();
+  await q.add([device.add('big', 'abcdefghijklm')]); // 13 bytes: parts of 4, 4, 4, 1
+  await q.idle();
+  expect(sent).toEqual([2, 4, 6, 8, 10, 12, 12, 13].filter((v, i, a) => a.indexOf(v) === i));
+});

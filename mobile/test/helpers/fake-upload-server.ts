@@ -76,9 +76,11 @@ export class FakeUploadServer implements UploadTransport {
     });
   }
 
-  async put(url: string, headers: Record<string, string>, body: Uint8Array): Promise<{ etag?: string }> {
+  async put(url: string, headers: Record<string, string>, body: Uint8Array, onProgress?: (sent: number) => void): Promise<{ etag?: string }> {
     this.calls.put.push(url);
     await this.fault('put');
+    onProgress?.(Math.floor(body.length / 2));
+    onProgress?.(body.length);
     const parsed = new URL(url);
     if (Number(parsed.searchParams.get('exp')) < this.now()) throw new ApiError({ status: 403, title: 'AccessDenied', detail: 'Request has expired' });
     const reservation = [...this.byContent.values()].find((r) => r.photoId === parsed.pathname.slice(1));
