@@ -119,8 +119,9 @@ export function createCache(options: CacheOptions): Cache {
           await saveIndex(map);
           return undefined;
         }
+        // Recency is saved with the next write, not on every read: a grid of 60 thumbnails would
+        // otherwise rewrite the whole index 60 times (LRU order survives a restart approximately).
         entry.usedAt = now();
-        await saveIndex(map);
         return JSON.parse(raw) as Cached<T>;
       }),
     set: <T>(name: string, value: T) =>

@@ -104,3 +104,12 @@ describe('the cache', () => {
     expect(await AsyncStorage.getAllKeys()).toContain(`av:cache:v${CACHE_VERSION}:u1:e:photo:p1`);
   });
 });
+
+test('reads do not rewrite the index (a grid reads many entries)', async () => {
+  const store = new MemoryStore();
+  const cache = createCache({ store, scope: 'u1' });
+  for (const id of ['a', 'b', 'c']) await cache.set(`photo:${id}`, { id });
+  const writes = jest.spyOn(store, 'setItem');
+  for (const id of ['a', 'b', 'c']) await cache.get(`photo:${id}`);
+  expect(writes).not.toHaveBeenCalled();
+});
