@@ -31,6 +31,12 @@ export default $config({
     // Stage-dependent settings come from the environment (SST loads .env.<stage> for each stage).
     const domain = process.env.AURORA_DOMAIN ?? "auroravault.example";
     const alarmEmail = process.env.AURORA_ALARM_EMAIL;
+    // Browser origins of the app (comma-separated): the bucket's CORS (presigned PUTs) and the API's
+    // CORS_ORIGINS. Never a wildcard: src/config.ts refuses `*` in production.
+    const appOrigins = (process.env.AURORA_APP_ORIGINS ?? `https://${domain}`)
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0);
 
     // ---------------------------------------------------------------- storage and messaging
     // The photo distribution (PhotoCdn, below) needs the bucket, and the bucket policy needs the
@@ -41,7 +47,7 @@ export default $config({
       // No `access`: the bucket stays private (public access block on). Uploads use presigned URLs;
       // downloads go through PhotoCdn, the only principal the policy below lets read (OAC).
       cors: {
-        allowOrigins: ["*"],
+        allowOrigins: appOrigins,
         allowMethods: ["PUT", "GET", "HEAD"],
         allowHeaders: ["content-type", "x-amz-checksum-sha256", "content-length"],
         exposeHeaders: ["ETag"],
@@ -258,6 +264,7 @@ export default $config({
         TRUST_PROXY: "2",
         // Photo GET URLs are CloudFront signed URLs (PhotoUrls, PhotoSigningKey).
         PHOTO_URLS: "cloudfront",
+        CORS_ORIGINS: appOrigins.join(","),
       },
       link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus, cursorSecret, photoUrls, photoSigningKey],
       // Readiness probes SES with GetAccount, an account-level call the Email link does not grant.

@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -71,6 +72,14 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   // External plugins
   await app.register(helmet, { global: true });
+  // Bearer tokens, no cookies: no credentials. An origin off the list gets no Access-Control-Allow-Origin.
+  await app.register(cors, {
+    origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
+    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    maxAge: 600,
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -17,6 +17,22 @@ const positiveInt = z.coerce.number().int().positive();
 
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
 
+/** The Expo dev server (web build), the only cross-origin client in development; the API's own pages are same-origin. */
+export const DEV_CORS_ORIGINS: readonly string[] = ['http://localhost:8081', 'http://127.0.0.1:8081'];
+
+/** `*`, or an http(s) origin exactly as a browser sends it in the Origin header. */
+function isOriginOrWildcard(value: string): boolean {
+  if (value === '*') return true;
+  try {
+    const url = new URL(value);
+    // A browser matches origins exactly: no path, no wildcard subdomain, lower case as it sends them.
+    const host = /^[a-z0-9-]+(\.[a-z0-9-]+)*$|^\[[0-9a-f:.]+\]$/.test(url.hostname);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && host && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   STACK: z.enum(['local', 'aws']).default('local'),
@@ -58,6 +74,16 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
   /** A number trusts that many proxies (CloudFront + ALB = 2; `1` is one hop, not `true`); `true` trusts every hop (spoofable). */
   TRUST_PROXY: z.union([z.coerce.number().int().min(1).max(10), bool]).default(false),
+  /** Browser origins (exact, comma-separated) the API answers CORS for; `*` is refused in production. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+    .superRefine((origins, ctx) => {
+      for (const origin of origins.filter((o) => !isOriginOrWildcard(o))) {
+        ctx.addIssue({ code: 'custom', message: `must be origins such as https://app.example.com (scheme://host[:port], no path), comma-separated; "${origin}" is not` });
+      }
+    })
+    .optional(),
 
   // Photos
   QUOTA_BYTES_DEFAULT: positiveInt.default(10 * 1024 ** 3),
@@ -144,7 +170,12 @@ export interface AppConfig {
   };
   /** Present once every resource name is known (always in aws mode, after start-up in local mode). */
   resources: Partial<Resources>;
-  http: { bodyLimit: number; trustProxy: boolean | number };
+  http: {
+    bodyLimit: number;
+    trustProxy: boolean | number;
+    /** Origins answered with CORS headers (exact match; `*` only outside production); empty = none. */
+    corsOrigins: string[];
+  };
   shutdownTimeoutMs: number;
   workers: { concurrency: number; waitSeconds: number; visibilitySeconds: number };
   /** Decoder processes, their shared memory budget and the pixel cap (src/photos/processing/memory-budget.ts). */
@@ -290,6 +321,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parsed.success && !budget) {
     problems.push(`TASK_MEMORY_MB: ${parsed.data.TASK_MEMORY_MB} MB leaves no memory to decode photos with WORKER_CONCURRENCY=${parsed.data.WORKER_CONCURRENCY}`);
   }
+  const production = cleaned.NODE_ENV === 'production' || cleaned.STACK === 'aws';
+  if (parsed.success && production && parsed.data.CORS_ORIGINS?.includes('*')) {
+    problems.push('CORS_ORIGINS: `*` is not allowed in production (NODE_ENV=production or STACK=aws); list the app origins');
+  }
   if (!parsed.success || !budget || problems.length > 0) throw new ConfigError(problems);
 
   const env = parsed.data;
@@ -326,7 +361,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       userPoolClientId: env.COGNITO_CLIENT_ID,
       eventBusName: env.EVENT_BUS_NAME,
     },
-    http: { bodyLimit: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY },
+    http: {
+      bodyLimit: env.BODY_LIMIT_BYTES,
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: env.CORS_ORIGINS ?? (production ? [] : [...DEV_CORS_ORIGINS]),
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     workers: {
       concurrency: env.WORKER_CONCURRENCY,

@@ -27,6 +27,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '0' }).http.trustProxy).toBe(false);
   });
 
+  it('CORS_ORIGINS: the Expo dev server by default in development and test, none in production', () => {
+    expect(loadConfig({}).http.corsOrigins).toEqual(['http://localhost:8081', 'http://127.0.0.1:8081']);
+    expect(loadConfig({ NODE_ENV: 'test' }).http.corsOrigins).toEqual(['http://localhost:8081', 'http://127.0.0.1:8081']);
+    expect(loadConfig({ NODE_ENV: 'production' }).http.corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: ' https://app.example.com , http://localhost:19006,' }).http.corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:19006',
+    ]);
+  });
+
+  it('CORS_ORIGINS: refuses `*` in production and anything that is not an exact origin', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+    expect(problemsOf({ NODE_ENV: 'production', CORS_ORIGINS: '*' })).toEqual([expect.stringMatching(/^CORS_ORIGINS: `\*` is not allowed in production/)]);
+    expect(problemsOf({ NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com,*' })).toEqual([expect.stringMatching(/^CORS_ORIGINS: /)]);
+    expect(problemsOf({ STACK: 'aws', CORS_ORIGINS: '*' })).toContainEqual(expect.stringMatching(/^CORS_ORIGINS: `\*` is not allowed/));
+    expect(loadConfig({ CORS_ORIGINS: '*' }).http.corsOrigins).toEqual(['*']);
+    for (const bad of ['https://app.example.com/', 'https://app.example.com/path', 'app.example.com', 'ftp://app.example.com', 'https://*.example.com']) {
+      expect(problemsOf({ CORS_ORIGINS: bad })).toEqual([expect.stringMatching(/^CORS_ORIGINS: must be origins/)]);
+    }
+  });
+
   it('reads resources from SST links, with plain variables winning', () => {
     const config = loadConfig({
       STACK: 'aws',

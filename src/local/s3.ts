@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { DEV_CORS_ORIGINS } from '../config.js';
 import type { LocalService } from './service.js';
 
 // @20minutes/s3rver ships no types; this is the part of its API we use.
@@ -8,10 +9,15 @@ interface S3rverInstance {
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 
-/** Browsers (the Expo web build, the docs page) PUT straight to the bucket: CORS as in production. */
-const corsXml = `<CORSConfiguration>
+/**
+ * Browsers (the Expo web build) PUT straight to the bucket: CORS as in production, for the app's
+ * origins only, exposing ETag (multipart completion needs each part's).
+ */
+function corsXml(origins: readonly string[]): string {
+  const allowed = origins.map((origin) => `    <AllowedOrigin>${origin}</AllowedOrigin>`).join('\n');
+  return `<CORSConfiguration>
   <CORSRule>
-    <AllowedOrigin>*</AllowedOrigin>
+${allowed}
     <AllowedMethod>PUT</AllowedMethod>
     <AllowedMethod>GET</AllowedMethod>
     <AllowedMethod>HEAD</AllowedMethod>
@@ -20,9 +26,10 @@ const corsXml = `<CORSConfiguration>
     <MaxAgeSeconds>3000</MaxAgeSeconds>
   </CORSRule>
 </CORSConfiguration>`;
+}
 
 /** S3 on disk: @20minutes/s3rver verifies SigV4 and presigned URLs as S3 does. */
-export function localS3(options: { port: number; directory: string; bucket: string }): LocalService {
+export function localS3(options: { port: number; directory: string; bucket: string; corsOrigins?: readonly string[] }): LocalService {
   let server: S3rverInstance | undefined;
   return {
     name: 's3',
@@ -41,7 +48,7 @@ export function localS3(options: { port: number; directory: string; bucket: stri
         directory: options.directory,
         silent: true,
         vhostBuckets: false,
-        configureBuckets: [{ name: options.bucket, configs: [corsXml] }],
+        configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins ?? DEV_CORS_ORIGINS)] }],
       });
       await instance.run();
       server = instance;

@@ -301,6 +301,7 @@ describe('sst.config.ts under Pulumi mocks', () => {
         PORT: '3000',
         TRUST_PROXY: '2',
         PHOTO_URLS: 'cloudfront',
+        CORS_ORIGINS: 'https://photos.test.example',
       });
     });
 
@@ -313,6 +314,7 @@ describe('sst.config.ts under Pulumi mocks', () => {
       expect(config.stack).toBe('aws');
       expect(config.port).toBe(3000);
       expect(config.http.trustProxy).toBe(2);
+      expect(config.http.corsOrigins).toEqual(['https://photos.test.example']);
       expect(config.secrets.cursor).toBe('mock-cursor-secret-of-at-least-32-chars');
       expect(config.resources).toEqual({
         bucket: one('aws:s3/bucket:Bucket', 'PhotosBucket').inputs.bucket,
@@ -399,7 +401,9 @@ describe('sst.config.ts under Pulumi mocks', () => {
 
     const cors = one('aws:s3/bucketCorsConfiguration:BucketCorsConfiguration', 'PhotosCors').inputs.corsRules;
     expect(cors).toHaveLength(1);
-    expect(cors[0].allowedOrigins).toEqual(['*']);
+    // The app's origin (AURORA_APP_ORIGINS, by default https://<AURORA_DOMAIN>), never a wildcard.
+    expect(cors[0].allowedOrigins).toEqual(['https://photos.test.example']);
+    expect(cors[0].allowedOrigins).not.toContain('*');
     expect([...cors[0].allowedMethods].sort()).toEqual(['GET', 'HEAD', 'PUT']);
     expect(cors[0].allowedHeaders).toEqual(expect.arrayContaining(['content-type', 'x-amz-checksum-sha256', 'content-length']));
     expect(cors[0].exposeHeaders).toContain('ETag');
