@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       reset: config.resetData,
       region: config.region,
       visibilitySeconds: config.workers.visibilitySeconds,
+      corsOrigins: config.http.corsOrigins,
     });
     stopStack = stack.stop;
     config = withLocalStack(config, stack);

@@ -23,6 +23,8 @@ export interface LocalStackOptions {
   reset?: boolean;
   region?: string;
   visibilitySeconds?: number;
+  /** Origins the bucket's CORS allows (the app's, CORS_ORIGINS); the Expo dev server's by default. */
+  corsOrigins?: readonly string[];
 }
 
 export interface LocalStack {
@@ -114,7 +116,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let queues: { queueUrl: string; dlqUrl: string } | undefined;
 
   const services = {
-    s3: localS3({ port: s3Port!, directory: path.join(dataDir, 's3'), bucket: NAMES.bucket }),
+    s3: localS3({ port: s3Port!, directory: path.join(dataDir, 's3'), bucket: NAMES.bucket, corsOrigins: options.corsOrigins }),
     dynamodb: localDynamo({ port: dynamoPort!, directory: path.join(dataDir, 'dynamodb') }),
     sqs: localSqs({
       port: sqsPort!,
