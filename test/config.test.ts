@@ -1,6 +1,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config.js';
 
+/** What loadConfig refuses in `env`, one line per bad variable (none: []). */
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
 describe('loadConfig', () => {
   it('defaults to the embedded local stack on port 3000', () => {
     const config = loadConfig({});
@@ -38,21 +49,12 @@ describe('loadConfig', () => {
   });
 
   it('CORS_ORIGINS: refuses `*` in production and anything that is not an exact origin', () => {
-    const problemsOf = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (error) {
-        if (error instanceof ConfigError) return error.problems;
-        throw error;
-      }
-      return [];
-    };
-    expect(problemsOf({ NODE_ENV: 'production', CORS_ORIGINS: '*' })).toEqual([expect.stringMatching(/^CORS_ORIGINS: `\*` is not allowed in production/)]);
-    expect(problemsOf({ NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com,*' })).toEqual([expect.stringMatching(/^CORS_ORIGINS: /)]);
-    expect(problemsOf({ STACK: 'aws', CORS_ORIGINS: '*' })).toContainEqual(expect.stringMatching(/^CORS_ORIGINS: `\*` is not allowed/));
+    expect(problems({ NODE_ENV: 'production', CORS_ORIGINS: '*' })).toEqual([expect.stringMatching(/^CORS_ORIGINS: `\*` is not allowed in production/)]);
+    expect(problems({ NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com,*' })).toEqual([expect.stringMatching(/^CORS_ORIGINS: /)]);
+    expect(problems({ STACK: 'aws', CORS_ORIGINS: '*' })).toContainEqual(expect.stringMatching(/^CORS_ORIGINS: `\*` is not allowed/));
     expect(loadConfig({ CORS_ORIGINS: '*' }).http.corsOrigins).toEqual(['*']);
     for (const bad of ['https://app.example.com/', 'https://app.example.com/path', 'app.example.com', 'ftp://app.example.com', 'https://*.example.com']) {
-      expect(problemsOf({ CORS_ORIGINS: bad })).toEqual([expect.stringMatching(/^CORS_ORIGINS: must be origins/)]);
+      expect(problems({ CORS_ORIGINS: bad })).toEqual([expect.stringMatching(/^CORS_ORIGINS: must be origins/)]);
     }
   });
 
@@ -112,15 +114,6 @@ describe('PHOTO_URLS (s3 | cloudfront)', () => {
     CLOUDFRONT_DOMAIN: 'd111111abcdef8.cloudfront.net',
     CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
     CLOUDFRONT_PRIVATE_KEY: pem,
-  };
-  const problems = (env: NodeJS.ProcessEnv): string[] => {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-    return [];
   };
 
   it('defaults to presigned S3 URLs, and ignores CLOUDFRONT_* then', () => {

@@ -1,9 +1,9 @@
-import { AbortMultipartUploadCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { FastifyBaseLogger } from 'fastify';
 import { tombstoneFor, UPLOAD_PUT_GRACE_MS, type DeletionsRepository, type Tombstone } from '../data/deletions.js';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
 import { photoKeys } from './photo-id.js';
-import { photoObjectKeys, s3PhotoObjects } from './photo-objects.js';
+import { abortMultipartUpload, photoObjectKeys, s3PhotoObjects } from './photo-objects.js';
 
 
 export interface PhotoDeletionDeps {
@@ -86,14 +86,8 @@ export class PhotoDeletion {
     return objects;
   }
 
-  /** Best effort: the bucket's lifecycle rule aborts incomplete multipart uploads after a day anyway. */
-  async abortMultipart(key: string, uploadId: string): Promise<void> {
-    try {
-      await this.deps.s3.send(new AbortMultipartUploadCommand({ Bucket: this.deps.bucket, Key: key, UploadId: uploadId }));
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name !== 'NoSuchUpload') this.deps.log?.warn({ err: { name }, key }, 'aborting a multipart upload failed');
-    }
+  abortMultipart(key: string, uploadId: string): Promise<void> {
+    return abortMultipartUpload(this.deps.s3, this.deps.bucket, key, uploadId, this.deps.log);
   }
 
   private deleteKeys(objectKeys: string[]): Promise<void> {

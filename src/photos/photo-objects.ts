@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { FastifyBaseLogger } from 'fastify';
 import { photoKeys } from './photo-id.js';
 
 /** The object is not in the bucket: for an original that passed `complete`, a permanent state. */
@@ -22,6 +23,19 @@ export interface PhotoObjects {
 /** Every object a photo may have: its original and its derivatives (at the keys processing writes). */
 export function photoObjectKeys(photo: { userId: string; photoId: string }): string[] {
   return [photoKeys.original(photo.userId, photo.photoId), photoKeys.thumbnail(photo.userId, photo.photoId), photoKeys.preview(photo.userId, photo.photoId)];
+}
+
+/**
+ * Aborts a multipart upload, best effort: one already gone is fine, and the bucket's lifecycle rule aborts
+ * incomplete multipart uploads after a day anyway.
+ */
+export async function abortMultipartUpload(s3: S3Client, bucket: string, key: string, uploadId: string, log?: FastifyBaseLogger): Promise<void> {
+  try {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== 'NoSuchUpload') log?.warn({ err: { name }, key }, 'aborting a multipart upload failed');
+  }
 }
 
 /** DeleteObjects takes at most 1000 keys. */

@@ -1,5 +1,5 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
+import { oneByOne, sweepDue, type SweepPaging } from './sweeper.js';
 
 /**
  * After `complete`, a photo's pipeline (processing, then PhotoUploaded) should be over within the job's
@@ -16,12 +16,9 @@ export function nextProcessingDue(now: Date, retries: number): Date {
   return new Date(now.getTime() + Math.min(MAX_RETRY_DELAY_MS, PROCESSING_DEADLINE_MS * 2 ** Math.min(retries, 16)));
 }
 
-export interface ReconcileDeps {
+export interface ReconcileDeps extends SweepPaging {
   photos: Pick<PhotosRepository, 'listDue' | 'get' | 'rescheduleProcessing'>;
   enqueueProcessing: (userId: string, photoId: string) => Promise<void>;
-  log?: FastifyBaseLogger;
-  batchSize?: number;
-  maxPages?: number;
 }
 
 export interface ReconcileResult {
@@ -39,30 +36,14 @@ export interface ReconcileResult {
  * rejected here: only the job decides that, on its bytes.
  */
 export async function reconcileProcessing(deps: ReconcileDeps, now: Date): Promise<ReconcileResult> {
-  const batch = deps.batchSize ?? 100;
-  const result: ReconcileResult = { requeued: 0, skipped: 0, failed: 0 };
-  const seen = new Set<string>();
-  for (let page = 0; page < (deps.maxPages ?? 20); page++) {
-    const due = await deps.photos.listDue('PROCESS', now.toISOString(), batch);
-    let progress = false;
-    for (const listed of due) {
-      const id = `${listed.userId}/${listed.photoId}`;
-      // The index is eventually consistent: an item rescheduled a moment ago may be listed again.
-      if (seen.has(id)) continue;
-      seen.add(id);
-      progress = true;
-      try {
-        if (await requeue(deps, listed, now)) result.requeued++;
-        else result.skipped++;
-      } catch (error) {
-        result.failed++;
-        deps.log?.error({ err: error, userId: listed.userId, photoId: listed.photoId }, 'reconcile: processing not re-enqueued');
-      }
-    }
-    if (due.length < batch || !progress) break;
-  }
-  if (result.requeued > 0 || result.failed > 0) deps.log?.info({ ...result }, 'reconciliation sweep done');
-  return result;
+  const { done, skipped, failed } = await sweepDue(
+    deps,
+    'processing',
+    (limit) => deps.photos.listDue('PROCESS', now.toISOString(), limit),
+    (p) => `${p.userId}/${p.photoId}`,
+    oneByOne(deps, 'processing', (listed: PhotoRecord) => requeue(deps, listed, now), (p) => ({ userId: p.userId, photoId: p.photoId })),
+  );
+  return { requeued: done, skipped, failed };
 }
 
 async function requeue(deps: ReconcileDeps, listed: PhotoRecord, now: Date): Promise<boolean> {

@@ -15,7 +15,16 @@ import type { PhotoDeletion } from './photo-deletion.js';
  * All are idempotent and safe on several instances at once: every item is re-read (consistent) and
  * changed with a condition on what was read, so one instance acts on it.
  */
-export interface SweeperDeps {
+/** How a sweep pages through its due partition. */
+export interface SweepPaging {
+  log?: FastifyBaseLogger;
+  /** Items per due-index query. */
+  batchSize?: number;
+  /** At most this many pages per run; the next run goes on. */
+  maxPages?: number;
+}
+
+export interface SweeperDeps extends SweepPaging {
   photos: PhotosRepository;
   deletions: DeletionsRepository;
   library: LibraryService;
@@ -27,13 +36,8 @@ export interface SweeperDeps {
   };
   /** How long a job holds what the sweep handed to it before the sweep hands it out again. */
   jobLeaseMs: number;
-  log?: FastifyBaseLogger;
-  /** Items per due-index query. */
-  batchSize?: number;
   /** An upload is swept this long after its URL expired (a PUT that started at the last second may still be completed). */
   uploadGraceMs?: number;
-  /** At most this many pages per run; the next run goes on. */
-  maxPages?: number;
 }
 
 export interface SweepResult {
@@ -48,8 +52,12 @@ export const DEFAULT_UPLOAD_GRACE_MS = UPLOAD_PUT_GRACE_MS;
 
 type Outcome = 'done' | 'skipped' | 'failed';
 
-async function sweep<T>(
-  deps: SweeperDeps,
+/**
+ * Pages through a due partition (`list`), oldest first, handing each page's new items to `handle`; at most
+ * maxPages pages a run. Shared by every sweep, the processing reconciliation (reconcile.ts) included.
+ */
+export async function sweepDue<T>(
+  deps: SweepPaging,
   name: string,
   list: (limit: number) => Promise<T[]>,
   idOf: (item: T) => string,
@@ -76,7 +84,7 @@ async function sweep<T>(
 }
 
 /** One item at a time: a failing item is logged and counted, the others go on. */
-function each<T>(deps: SweeperDeps, name: string, handle: (item: T) => Promise<boolean>, logged: (item: T) => Record<string, string>) {
+export function oneByOne<T>(deps: SweepPaging, name: string, handle: (item: T) => Promise<boolean>, logged: (item: T) => Record<string, string>) {
   return async (items: T[]): Promise<Outcome[]> => {
     const outcomes: Outcome[] = [];
     for (const item of items) {
@@ -96,7 +104,7 @@ const photoIdOf = (p: { userId: string; photoId: string }) => `${p.userId}/${p.p
 /** Hands photos whose 30 days in the trash are over at `now` to purge jobs (leased, so each goes out once). */
 export function purgeExpiredTrash(deps: SweeperDeps, now: Date): Promise<SweepResult> {
   const leaseUntil = new Date(now.getTime() + deps.jobLeaseMs).toISOString();
-  return sweep(deps, 'trash', (limit) => deps.photos.listDue('PURGE', now.toISOString(), limit), photoIdOf, async (listed) => {
+  return sweepDue(deps, 'trash', (limit) => deps.photos.listDue('PURGE', now.toISOString(), limit), photoIdOf, async (listed) => {
     const leased: PhotoRecord[] = [];
     const outcomes: Outcome[] = [];
     for (const item of listed) {
@@ -121,7 +129,7 @@ export function sweepAbandonedUploads(deps: SweeperDeps, now: Date): Promise<Swe
     if (!photo || photo.status !== 'uploading' || photo.uploadExpiresAt >= cutoff) return false;
     return deps.library.discardUpload(photo);
   };
-  return sweep(deps, 'uploads', (limit) => deps.photos.listDue('UPLOAD', cutoff, limit), photoIdOf, each(deps, 'uploads', handle, (p) => ({ userId: p.userId, photoId: p.photoId })));
+  return sweepDue(deps, 'uploads', (limit) => deps.photos.listDue('UPLOAD', cutoff, limit), photoIdOf, oneByOne(deps, 'uploads', handle, (p) => ({ userId: p.userId, photoId: p.photoId })));
 }
 
 /** Deletes the objects of deleted or rejected photos whose tombstone is due (again after the URL died). */
@@ -131,7 +139,7 @@ export function finishTombstones(deps: SweeperDeps, now: Date): Promise<SweepRes
     if (!tombstone || tombstone.dueAt >= now.toISOString()) return false;
     return (await deps.deletion.finish(tombstone, now)) !== 'changed';
   };
-  return sweep(deps, 'objects', (limit) => deps.deletions.listDueTombstones(now.toISOString(), limit), photoIdOf, each(deps, 'objects', handle, (t) => ({ userId: t.userId, photoId: t.photoId })));
+  return sweepDue(deps, 'objects', (limit) => deps.deletions.listDueTombstones(now.toISOString(), limit), photoIdOf, oneByOne(deps, 'objects', handle, (t) => ({ userId: t.userId, photoId: t.photoId })));
 }
 
 /** Enqueues account deletions that are due: a first run that was lost, or the late re-sweep. */
@@ -145,7 +153,7 @@ export function resumeAccountDeletions(deps: SweeperDeps, now: Date): Promise<Sw
     await deps.jobs.enqueueAccountDeletion({ ...deletion, ...next });
     return true;
   };
-  return sweep(deps, 'accounts', (limit) => deps.deletions.listDueAccountDeletions(now.toISOString(), limit), (d) => d.userId, each(deps, 'accounts', handle, (d) => ({ userId: d.userId })));
+  return sweepDue(deps, 'accounts', (limit) => deps.deletions.listDueAccountDeletions(now.toISOString(), limit), (d) => d.userId, oneByOne(deps, 'accounts', handle, (d) => ({ userId: d.userId })));
 }
 
 export interface Sweepers {

@@ -1,5 +1,4 @@
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -14,6 +13,7 @@ import type { UsersRepository } from '../data/users.js';
 import { HttpProblem } from '../lib/problem.js';
 import { UPLOAD_TYPES, type CompleteItem, type UploadItem } from '../schemas/uploads.js';
 import { photoIdFor, photoKeys } from './photo-id.js';
+import { abortMultipartUpload } from './photo-objects.js';
 
 export type UploadAnswer =
   | { clientRef: string; status: 'duplicate'; photoId: string }
@@ -161,7 +161,7 @@ export class UploadsService {
     try {
       attached = await this.deps.photos.attachMultipart(record.userId, record.photoId, uploadId);
     } finally {
-      if (!attached) await this.abortMultipart(record.s3Key, uploadId);
+      if (!attached) await abortMultipartUpload(s3, bucket, record.s3Key, uploadId, this.deps.log);
     }
     if (attached) return { ...record, uploadId };
     const current = await this.deps.photos.get(record.userId, record.photoId);
@@ -284,14 +284,5 @@ export class UploadsService {
       })),
     );
     return { multipart: { uploadId, partSize, parts }, expiresAt: uploadExpiresAt };
-  }
-
-  private async abortMultipart(key: string, uploadId: string): Promise<void> {
-    try {
-      await this.deps.s3.send(new AbortMultipartUploadCommand({ Bucket: this.deps.bucket, Key: key, UploadId: uploadId }));
-    } catch (error) {
-      // The bucket's lifecycle rule aborts incomplete multipart uploads after a day anyway.
-      this.deps.log?.warn({ err: { name: (error as Error).name }, key }, 'aborting a multipart upload failed');
-    }
   }
 }
