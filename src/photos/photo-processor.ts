@@ -123,7 +123,7 @@ export class PhotoProcessor {
 }
 
 /** What a processed photo's record gains. Without EXIF time the upload time stands in; a camera time without offset is read as UTC. */
-export function readyFields(photo: PhotoRecord, result: ProcessedPhoto, derivatives: { thumbnail: string; preview: string }) {
+function readyFields(photo: PhotoRecord, result: ProcessedPhoto, derivatives: { thumbnail: string; preview: string }) {
   const takenAt = result.takenAt?.value ?? photo.uploadedAt;
   const takenAtUtc = new Date(result.takenAt && result.takenAt.isLocalTime ? `${result.takenAt.value}Z` : takenAt);
   return {

@@ -6,7 +6,7 @@ import type { PhotoProcessor } from './photo-processor.js';
 export const PROCESS_PHOTO_JOB = 'process-photo';
 export const processPhotoJobId = (photoId: string) => `process-photo:${photoId}`;
 /** One attempt's budget: reading, decoding and writing a photo of the largest allowed size. */
-export const PROCESS_PHOTO_TIMEOUT_SECONDS = 120;
+const PROCESS_PHOTO_TIMEOUT_SECONDS = 120;
 const payload = z.object({ userId: z.string().min(1), photoId: z.string().min(1) });
 
 /** The processing job: the pool delivers, PhotoProcessor decides (src/photos/photo-processor.ts). */

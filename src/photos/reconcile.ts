@@ -12,7 +12,7 @@ export const PROCESSING_DEADLINE_MS = 30 * 60 * 1000;
 const MAX_RETRY_DELAY_MS = 24 * 3600 * 1000;
 
 /** When a re-enqueued pipeline is due again, given how many times it was re-enqueued before. */
-export function nextProcessingDue(now: Date, retries: number): Date {
+function nextProcessingDue(now: Date, retries: number): Date {
   return new Date(now.getTime() + Math.min(MAX_RETRY_DELAY_MS, PROCESSING_DEADLINE_MS * 2 ** Math.min(retries, 16)));
 }
 

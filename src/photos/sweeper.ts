@@ -48,7 +48,6 @@ export interface SweepResult {
   failed: number;
 }
 
-export const DEFAULT_UPLOAD_GRACE_MS = UPLOAD_PUT_GRACE_MS;
 
 type Outcome = 'done' | 'skipped' | 'failed';
 
@@ -122,7 +121,7 @@ export function purgeExpiredTrash(deps: SweeperDeps, now: Date): Promise<SweepRe
 
 /** Removes photos still `uploading` whose upload URL expired (plus the grace) before `now`; their bytes are released. */
 export function sweepAbandonedUploads(deps: SweeperDeps, now: Date): Promise<SweepResult> {
-  const cutoff = new Date(now.getTime() - (deps.uploadGraceMs ?? DEFAULT_UPLOAD_GRACE_MS)).toISOString();
+  const cutoff = new Date(now.getTime() - (deps.uploadGraceMs ?? UPLOAD_PUT_GRACE_MS)).toISOString();
   const handle = async (listed: PhotoRecord) => {
     const photo = await deps.photos.get(listed.userId, listed.photoId);
     // Completed, or given fresh URLs, since the index was read; the removal pins the expiry read.

@@ -5,12 +5,10 @@ import { PhotosRepository } from '../../data/photos.js';
 import { LibraryJobs, JOB_LEASE_MS } from '../../photos/library-jobs.js';
 import { LibraryService } from '../../photos/library-service.js';
 import { PhotoDeletion } from '../../photos/photo-deletion.js';
-import { createSweepers, type SweepResult, type Sweepers } from '../../photos/sweeper.js';
+import { createSweepers, type Sweepers } from '../../photos/sweeper.js';
 import { CloudFrontUrlSigner } from '../../photos/cloudfront-url-signer.js';
 import { presignedUrlSigner, type PhotoUrlSigner } from '../../photos/url-signer.js';
 
-/** What one sweep run did, by sweep name; a sweep that threw is `{ error }` and the others still ran. */
-export type SweepResults = Record<'trash' | 'uploads' | 'objects' | 'accounts', SweepResult> & Record<string, unknown>;
 
 export interface PhotosDecoration {
   repository: PhotosRepository;
@@ -84,18 +82,16 @@ export default fp(
       ['objects', sweepers.finishTombstones],
       ['accounts', sweepers.resumeAccountDeletions],
     ]);
+    // Every sweep once, in order; each logs what it did.
     const sweep = async (at = now()) => {
-      const results: Record<string, unknown> = {};
       for (const [name, run] of sweeps) {
         try {
-          results[name] = await run(at);
+          await run(at);
         } catch (error) {
           // One sweep's outage (its index unreadable) must not stop the others.
           log.error({ err: error, sweep: name }, 'sweep failed');
-          results[name] = { error: (error as Error).name };
         }
       }
-      return results as SweepResults;
     };
     const addSweep = (name: string, run: (at: Date) => Promise<unknown>) => {
       if (sweeps.has(name)) throw new Error(`sweep ${name} is already added`);
