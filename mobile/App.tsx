@@ -1,27 +1,25 @@
+import { Platform } from 'react-native';
 import { StatusBar } from 'expo-status-bar';
-import { StyleSheet, Text, View } from 'react-native';
-import { SafeAreaProvider, SafeAreaView } from 'react-native-safe-area-context';
+import { SafeAreaProvider } from 'react-native-safe-area-context';
+import { SessionProvider, type SessionDeps } from './src/app/session';
+import { asyncStorage, nativeByteSource, platformTokenStore, sha256Base64, webByteSource } from './src/core/platform';
+import { RootNavigator } from './src/navigation/RootNavigator';
 
-/** The app's root. Screens (Login, Home, Uploading, ...) come in later sessions; this only proves the shell renders. */
-export default function App() {
+const platformDeps: SessionDeps = {
+  storage: asyncStorage(),
+  tokens: platformTokenStore(),
+  bytes: Platform.OS === 'web' ? webByteSource : nativeByteSource,
+  sha256: sha256Base64,
+};
+
+/** The app's root: the platform's storage, crypto and files bound once, the session, the screens. */
+export default function App(props: { deps?: SessionDeps }) {
   return (
     <SafeAreaProvider>
-      <SafeAreaView style={styles.root}>
-        <View style={styles.center}>
-          <Text accessibilityRole="header" style={styles.title}>
-            AuroraVault
-          </Text>
-          <Text style={styles.subtitle}>Your photos, safely kept.</Text>
-        </View>
-        <StatusBar style="auto" />
-      </SafeAreaView>
+      <SessionProvider deps={props.deps ?? platformDeps}>
+        <RootNavigator />
+      </SessionProvider>
+      <StatusBar style="dark" />
     </SafeAreaProvider>
   );
 }
-
-const styles = StyleSheet.create({
-  root: { flex: 1, backgroundColor: '#fff' },
-  center: { flex: 1, alignItems: 'center', justifyContent: 'center', padding: 24 },
-  title: { fontSize: 28, fontWeight: '700', color: '#111' },
-  subtitle: { marginTop: 8, fontSize: 16, color: '#444' },
-});

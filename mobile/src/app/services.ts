@@ -1,0 +1,87 @@
+import type { ApiClient } from '../core/api-client';
+import type { Operation, ResponseOf } from '../core/api-types';
+import { createCache, type Cache } from '../core/cache';
+import { createLibrary, type Library } from '../core/library';
+import type { KeyValueStore } from '../core/storage';
+import { UploadQueue } from '../core/upload-queue';
+import { httpUploadTransport } from '../core/upload-transport';
+import type { ByteSource } from '../core/upload-types';
+
+export type Me = ResponseOf<Operation<'/v1/me', 'get'>>;
+
+/** Who is signed in, kept beside the tokens so the app opens offline on the right user's cache. */
+export interface SessionUser {
+  userId: string;
+  email: string;
+  name?: string | null;
+}
+
+/** Everything that belongs to one signed-in user: built at sign-in, stopped at sign-out. */
+export interface UserServices {
+  user: SessionUser;
+  cache: Cache;
+  library: Library;
+  uploads: UploadQueue;
+  /** Screens that show the library (Home, Trash, Account) listen; mutations and finished uploads notify. */
+  onLibraryChanged(listener: () => void): () => void;
+  libraryChanged(): void;
+  /** The network is (probably) back: replay pending GETs, wake uploads waiting for it. */
+  reconnect(): Promise<void>;
+  stop(): void;
+}
+
+export interface PlatformDeps {
+  storage: KeyValueStore;
+  bytes: ByteSource;
+  sha256(bytes: Uint8Array): Promise<string>;
+}
+
+export function createUserServices(api: ApiClient, user: SessionUser, platform: PlatformDeps): UserServices {
+  const cache = createCache({ store: platform.storage, scope: user.userId });
+  const library = createLibrary(api, cache, platform.storage, user.userId);
+  const uploads = new UploadQueue({
+    storage: platform.storage,
+    scope: user.userId,
+    transport: httpUploadTransport(api),
+    bytes: platform.bytes,
+    sha256: platform.sha256,
+  });
+  const listeners = new Set<() => void>();
+  const libraryChanged = () => {
+    for (const listener of [...listeners]) listener();
+  };
+  // A photo that reached the server changes the timeline and the usage: tell the screens once per item.
+  const settled = new Set<string>();
+  const unsubscribe = uploads.subscribe((items) => {
+    let changed = false;
+    for (const item of items) {
+      if (item.step === 'done' && !settled.has(item.id)) {
+        settled.add(item.id);
+        changed = true;
+      }
+    }
+    if (changed) libraryChanged();
+  });
+  void uploads.start();
+  return {
+    user,
+    cache,
+    library,
+    uploads,
+    onLibraryChanged(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    libraryChanged,
+    async reconnect() {
+      uploads.resume();
+      const { done } = await library.replayPending().catch(() => ({ done: 0 }));
+      if (done > 0) libraryChanged();
+    },
+    stop() {
+      unsubscribe();
+      uploads.stop();
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { NavigationContainer, DefaultTheme, type Theme } from '@react-navigation/native';
+import { createNativeStackNavigator } from '@react-navigation/native-stack';
+import { useSession } from '../app/session';
+import { LoadingState } from '../ui/kit';
+import { colors } from '../ui/theme';
+import { AccountScreen } from '../screens/AccountScreen';
+import { HomeScreen } from '../screens/HomeScreen';
+import { LoginScreen } from '../screens/auth/LoginScreen';
+import { PhotoScreen } from '../screens/PhotoScreen';
+import { ResetPasswordScreen } from '../screens/auth/ResetPasswordScreen';
+import { SignUpScreen } from '../screens/auth/SignUpScreen';
+import { TrashScreen } from '../screens/TrashScreen';
+import { UploadingScreen } from '../screens/UploadingScreen';
+import { linking, type AppRoutes, type AuthRoutes } from './routes';
+
+const Auth = createNativeStackNavigator<AuthRoutes>();
+const App = createNativeStackNavigator<AppRoutes>();
+
+const theme: Theme = {
+  ...DefaultTheme,
+  colors: { ...DefaultTheme.colors, primary: colors.primary, background: colors.background, card: colors.surface, text: colors.text, border: colors.border },
+};
+
+const headerOptions = { headerTitleStyle: { fontWeight: '700' as const }, headerTintColor: colors.primary, headerShadowVisible: false };
+
+/** Signed out: the auth screens only; signed in: the library. Switching stacks is the whole auth guard. */
+export function RootNavigator() {
+  const session = useSession();
+  if (session.status === 'loading') return <LoadingState label="Opening AuroraVault" />;
+  return (
+    <NavigationContainer theme={theme} linking={linking as never} documentTitle={{ formatter: (options) => (options?.title ? `${options.title} · AuroraVault` : 'AuroraVault') }}>
+      {session.status === 'signedIn' ? (
+        <App.Navigator screenOptions={headerOptions}>
+          <App.Screen name="Home" component={HomeScreen} options={{ title: 'Photos' }} />
+          <App.Screen name="Uploading" component={UploadingScreen} options={{ title: 'Uploads' }} />
+          <App.Screen name="Photo" component={PhotoScreen} options={{ title: 'Photo' }} />
+          <App.Screen name="Trash" component={TrashScreen} options={{ title: 'Trash' }} />
+          <App.Screen name="Account" component={AccountScreen} options={{ title: 'Account' }} />
+        </App.Navigator>
+      ) : (
+        <Auth.Navigator screenOptions={{ headerShown: false }}>
+          <Auth.Screen name="Login" component={LoginScreen} options={{ title: 'Log in' }} />
+          <Auth.Screen name="SignUp" component={SignUpScreen} options={{ title: 'Create account' }} />
+          <Auth.Screen name="ResetPassword" component={ResetPasswordScreen} options={{ title: 'Reset password' }} />
+        </Auth.Navigator>
+      )}
+    </NavigationContainer>
+  );
+}

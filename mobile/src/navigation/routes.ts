@@ -1,0 +1,34 @@
+import type { LinkingOptions } from '@react-navigation/native';
+
+/** Screens before sign-in. */
+export type AuthRoutes = {
+  Login: { email?: string; notice?: string } | undefined;
+  SignUp: { email?: string } | undefined;
+  ResetPassword: { email?: string } | undefined;
+};
+
+/** Screens of a signed-in user. `from` tells the viewer whether the photo is in the trash. */
+export type AppRoutes = {
+  Home: undefined;
+  Uploading: undefined;
+  Photo: { id: string; from?: 'timeline' | 'trash' };
+  Trash: undefined;
+  Account: undefined;
+};
+
+/** Web URLs (a reload stays on its screen; the server answers every app path with the app). */
+export const linking: LinkingOptions<AuthRoutes & AppRoutes> = {
+  prefixes: [],
+  config: {
+    screens: {
+      Login: 'login',
+      SignUp: 'signup',
+      ResetPassword: 'reset-password',
+      Home: '',
+      Uploading: 'uploads',
+      Photo: 'photos/:id',
+      Trash: 'trash',
+      Account: 'account',
+    },
+  },
+};
