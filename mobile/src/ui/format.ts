@@ -29,15 +29,17 @@ export function formatDay(key: string, now: Date = new Date()): string {
   const diffDays = Math.round((today.getTime() - day.getTime()) / 86_400_000);
   if (diffDays === 0) return 'Today';
   if (diffDays === 1) return 'Yesterday';
-  return day.toLocaleDateString('en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    ...(day.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
-  });
+  const year = day.getFullYear() === now.getFullYear() ? '' : ` ${day.getFullYear()}`;
+  return `${WEEKDAYS[day.getDay()]}, ${day.getDate()} ${MONTHS[day.getMonth()]}${year}`;
 }
 
-/** A date and time for details: "20 Nov 2026, 10:00". */
+// Spelled here rather than through toLocaleDateString: Hermes, browsers and Node's ICU format differently.
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** A date and time for details, in the device's time zone: "20 Nov 2026, 10:00". */
 export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const date = new Date(iso);
+  const time = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+  return `${date.getDate()} ${MONTHS[date.getMonth()]!.slice(0, 3)} ${date.getFullYear()}, ${time}`;
 }
