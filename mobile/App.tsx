@@ -2,13 +2,14 @@ import { Platform } from 'react-native';
 import { StatusBar } from 'expo-status-bar';
 import { SafeAreaProvider } from 'react-native-safe-area-context';
 import { SessionProvider, type SessionDeps } from './src/app/session';
-import { asyncStorage, nativeByteSource, platformTokenStore, sha256Base64, webByteSource } from './src/core/platform';
+import { asyncStorage, nativeByteSource, platformTokenStore, sha256Base64, webSources } from './src/core/platform';
 import { RootNavigator } from './src/navigation/RootNavigator';
 
 const platformDeps: SessionDeps = {
   storage: asyncStorage(),
   tokens: platformTokenStore(),
-  bytes: Platform.OS === 'web' ? webByteSource : nativeByteSource,
+  bytes: Platform.OS === 'web' ? webSources.bytes : nativeByteSource,
+  keeper: Platform.OS === 'web' ? webSources.keeper : undefined,
   sha256: sha256Base64,
 };
 

@@ -1,3 +1,4 @@
+import axios, { type AxiosAdapter } from 'axios';
 import type { ApiClient } from '../core/api-client';
 import type { Operation, ResponseOf } from '../core/api-types';
 import { createCache, type Cache } from '../core/cache';
@@ -5,7 +6,7 @@ import { createLibrary, type Library } from '../core/library';
 import type { KeyValueStore } from '../core/storage';
 import { UploadQueue } from '../core/upload-queue';
 import { httpUploadTransport } from '../core/upload-transport';
-import type { ByteSource } from '../core/upload-types';
+import type { ByteSource, SourceKeeper } from '../core/upload-types';
 
 export type Me = ResponseOf<Operation<'/v1/me', 'get'>>;
 
@@ -34,6 +35,10 @@ export interface PlatformDeps {
   storage: KeyValueStore;
   bytes: ByteSource;
   sha256(bytes: Uint8Array): Promise<string>;
+  /** Web: keeps picked files in IndexedDB so the queue survives a reload. */
+  keeper?: SourceKeeper;
+  /** Tests play S3 for the presigned PUTs; the app sends them with axios's default adapter. */
+  s3Adapter?: AxiosAdapter;
 }
 
 export function createUserServices(api: ApiClient, user: SessionUser, platform: PlatformDeps): UserServices {
@@ -42,9 +47,10 @@ export function createUserServices(api: ApiClient, user: SessionUser, platform: 
   const uploads = new UploadQueue({
     storage: platform.storage,
     scope: user.userId,
-    transport: httpUploadTransport(api),
+    transport: httpUploadTransport(api, platform.s3Adapter ? axios.create({ adapter: platform.s3Adapter }) : undefined),
     bytes: platform.bytes,
     sha256: platform.sha256,
+    keeper: platform.keeper,
   });
   const listeners = new Set<() => void>();
   const libraryChanged = () => {

@@ -6,6 +6,7 @@ import { base64 } from './base64';
 import type { KeyValueStore } from './storage';
 import { createTokenStore, type TokenStore } from './tokens';
 import { SourceUnavailableError, type ByteSource } from './upload-types';
+import { createWebSources } from './web-sources';
 
 // The platform's modules, bound here only: every other core module is plain TypeScript that runs
 // (and is tested) without React Native.
@@ -46,19 +47,5 @@ export const nativeByteSource: ByteSource = {
   },
 };
 
-/**
- * The browser's picked files, by their blob: URI. Those die with the page: after a reload an unfinished
- * item cannot be read and asks to be picked again (its reservation on the server is reused if it is).
- */
-export const webByteSource: ByteSource = {
-  async read(source, range) {
-    let blob: Blob;
-    try {
-      blob = await (await fetch(source.uri)).blob();
-    } catch {
-      throw new SourceUnavailableError('The photo is no longer available in this browser tab: pick it again');
-    }
-    const part = range ? blob.slice(range.start, range.end) : blob;
-    return new Uint8Array(await part.arrayBuffer());
-  },
-};
+/** The browser's picked files: copies kept in IndexedDB until uploaded, read back after a reload (web-sources.ts). */
+export const webSources = createWebSources();

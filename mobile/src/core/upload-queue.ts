@@ -9,6 +9,7 @@ import {
   SourceUnavailableError,
   type ByteSource,
   type CompleteAnswer,
+  type SourceKeeper,
   type SourceRef,
   type UploadAnswer,
   type UploadItem,
@@ -37,6 +38,8 @@ export interface UploadQueueOptions {
   retryBudget?: number;
   /** Photos sent to S3 at the same time (parts of one photo go one after another). */
   concurrency?: number;
+  /** Keeps picked files readable after a restart where the platform's own reference dies (web blob: URIs). */
+  keeper?: SourceKeeper;
 }
 
 export type QueueListener = (items: readonly UploadItem[]) => void;
@@ -77,6 +80,8 @@ export class UploadQueue {
     if (!this.started) {
       this.started = true;
       for (const item of await this.store.loadAll()) if (!this.items.has(item.id)) this.items.set(item.id, item);
+      // Kept copies no stored item names (the app died between keeping and storing, or before releasing) go.
+      await this.options.keeper?.retainOnly([...this.items.values()].map((i) => i.source)).catch(() => undefined);
       this.emit();
     }
     void this.kick();
@@ -93,7 +98,8 @@ export class UploadQueue {
     const ids: string[] = [];
     for (const source of sources) {
       const id = `${this.clock.now().toString(36)}-${(this.counter++).toString(36)}-${Math.floor(this.random() * 2 ** 32).toString(36)}`;
-      const item: UploadItem = { id, source, createdAt: this.clock.now(), step: 'hashing', etags: {}, attempts: 0 };
+      const kept = this.options.keeper ? await this.options.keeper.keep(source) : source;
+      const item: UploadItem = { id, source: kept, createdAt: this.clock.now(), step: 'hashing', etags: {}, attempts: 0 };
       await this.store.save(item);
       this.items.set(id, item);
       ids.push(id);
@@ -113,8 +119,11 @@ export class UploadQueue {
 
   /** The user gives up on an item: it leaves the queue (the server sweeps a reservation nobody completes). */
   async cancel(id: string): Promise<void> {
-    if (!this.items.delete(id)) return;
+    const item = this.items.get(id);
+    if (!item) return;
+    this.items.delete(id);
     await this.store.remove(id);
+    await this.release(item);
     this.emit();
   }
 
@@ -229,9 +238,17 @@ export class UploadQueue {
     Object.assign(item, patch);
     // Cancelled while a request was in flight: do not bring it back.
     if (!this.items.has(item.id)) return;
-    if (item.step === 'done') await this.store.remove(item.id);
-    else await this.store.save(item);
+    if (item.step === 'done') {
+      await this.store.remove(item.id);
+      await this.release(item);
+    } else await this.store.save(item);
     this.emit();
+  }
+
+  /** The server has the photo (or the user gave it up): the kept copy is no longer needed. */
+  private async release(item: UploadItem): Promise<void> {
+    // A copy that cannot be deleted now is swept by retainOnly at the next start.
+    await this.options.keeper?.release(item.source).catch(() => undefined);
   }
 
   /** A failed call: see decideFailure (wait, fail or pause). */

@@ -18,6 +18,18 @@ export interface ByteSource {
   read(source: SourceRef, range?: { start: number; end: number }): Promise<Uint8Array>;
 }
 
+/**
+ * Where the platform's reference to a picked file dies with the app (a web page's blob: URI), a keeper
+ * copies the file somewhere lasting (IndexedDB) before the item is stored, and the byte source reads the copy.
+ */
+export interface SourceKeeper {
+  /** The reference to store instead (a failure to keep falls back to the original, alive until a reload). */
+  keep(source: SourceRef): Promise<SourceRef>;
+  release(source: SourceRef): Promise<void>;
+  /** Deletes every kept copy but those of these sources. */
+  retainOnly(sources: SourceRef[]): Promise<void>;
+}
+
 /** Thrown by a byte source when the photo cannot be read any more (deleted, or a web blob: URI after a reload). */
 export class SourceUnavailableError extends Error {
   constructor(message = 'The photo is no longer available on this device') {

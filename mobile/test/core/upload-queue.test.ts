@@ -440,3 +440,47 @@ test('progress: the bytes sent grow to the size, part by part', async () => {
   await q.idle();
   expect(sent).toEqual([2, 4, 6, 8, 10, 12, 12, 13].filter((v, i, a) => a.indexOf(v) === i));
 });
+
+test('a keeper copies each photo before its item is stored, the queue reads the copy, and copies go once the server has them or the user removes them', async () => {
+  const kept = new Map<string, string>(); // copy uri -> original uri
+  const events: string[] = [];
+  const keeper = {
+    async keep(source: UploadItem['source']) {
+      events.push(`keep ${source.uri} (stored ${stored().length})`);
+      kept.set(`kept:${source.uri}`, source.uri);
+      return { ...source, uri: `kept:${source.uri}` };
+    },
+    async release(source: UploadItem['source']) {
+      events.push(`release ${source.uri}`);
+      kept.delete(source.uri);
+    },
+    async retainOnly(sources: UploadItem['source'][]) {
+      const live = new Set(sources.map((s) => s.uri));
+      for (const uri of [...kept.keys()]) if (!live.has(uri)) kept.delete(uri);
+    },
+  };
+  // The byte source only knows the copies: reading an original would mean the keeper was bypassed.
+  const read = device.read.bind(device);
+  device.read = async (source, range) => {
+    const original = kept.get(source.uri);
+    if (!original) throw new Error(`read of ${source.uri}, which is not a kept copy`);
+    return read({ ...source, uri: original }, range);
+  };
+  const q = new UploadQueue({ storage, scope: 'u1', transport: server, bytes: device, sha256: fakeSha256, random: () => 0.5, keeper });
+  await q.start();
+  q.stop();
+  const [a, b] = await q.add([device.add('a', 'abc'), device.add('b', 'def')]);
+  expect(events).toEqual(['keep a (stored 0)', 'keep b (stored 1)']);
+  await q.cancel(b!);
+  expect(kept.has('kept:b')).toBe(false);
+
+  // A restart: the stored item still names its copy; a stray copy nobody names is swept at start.
+  kept.set('kept:stray', 'stray');
+  const again = new UploadQueue({ storage, scope: 'u1', transport: server, bytes: device, sha256: fakeSha256, random: () => 0.5, keeper });
+  await again.start();
+  await again.idle();
+  expect(again.list().find((i) => i.id === a)?.step).toBe('done');
+  expect(events.slice(-1)).toEqual(['release kept:a']);
+  expect(kept.size).toBe(0);
+  expect(server.photos()).toHaveLength(1);
+});
