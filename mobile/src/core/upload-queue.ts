@@ -259,7 +259,6 @@ export class UploadQueue {
     return decision.action === 'fail' ? 'progress' : 'waiting';
   }
 
-
   /** Any failure to read the photo's bytes means the photo is gone: retrying cannot help, the user must. */
   private async read(item: UploadItem, range?: { start: number; end: number }): Promise<Uint8Array> {
     try {
