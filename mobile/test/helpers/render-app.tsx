@@ -10,7 +10,10 @@ import { MemoryStore } from './memory-store';
 export const TEST_USER = { userId: 'user-1', email: 'ada@example.com', name: 'Ada' };
 
 export interface RenderAppOptions {
-  /** Plays the API: each request (path without the base URL) gets this answer; a throw is "no network". */
+  /**
+   * Plays the API: each request (path without the base URL) gets this answer; a throw is "no network".
+   * The upload queue's PUTs to presigned URLs come here too, with their absolute URL.
+   */
   handler: (request: FakeRequest) => FakeAnswer | Promise<FakeAnswer>;
   /** Opens signed in as TEST_USER (tokens and the session's user stored, as after a login). */
   signedIn?: boolean;
@@ -39,6 +42,7 @@ export async function renderApp(options: RenderAppOptions) {
     api,
     bytes: options.bytes ?? { read: async () => new Uint8Array([1, 2, 3]) },
     sha256: options.sha256 ?? (async (bytes: Uint8Array) => `sha-${bytes.length}`),
+    s3Adapter: http.adapter,
   };
   const view = render(<App deps={deps} />);
   return { ...view, storage, tokens, api, requests: http.requests };
