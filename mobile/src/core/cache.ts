@@ -177,8 +177,9 @@ export function createCache(options: CacheOptions): Cache {
   return cache;
 }
 
-/** Cache names for the library: one per timeline page (by cursor) and one per photo. */
+/** Cache names for the library: one per timeline or trash page (by cursor) and one per photo. */
 export const cacheNames = {
   timelinePage: (cursor: string | undefined) => `timeline:${cursor ?? 'first'}`,
+  trashPage: (cursor: string | undefined) => `trash:${cursor ?? 'first'}`,
   photo: (id: string) => `photo:${id}`,
 };

@@ -1,0 +1,90 @@
+import type { ListedPage, Photo, PhotoPage } from '../../core/library';
+import { dayKey, formatDay } from '../../ui/format';
+
+// The grid's data, as plain functions: pages in, rows out (unit-tested in test/screens/library).
+
+/** One line of the grid: a day header, or up to `columns` photos. */
+export type GridRow = { kind: 'header'; key: string; title: string } | { kind: 'photos'; key: string; photos: Photo[] };
+
+/**
+ * The photos of every page in order, each once: pages asked again after a change (a photo added at
+ * the top shifts the rest down) can repeat a photo the previous page already had.
+ */
+export function photosOf(pages: readonly ListedPage[]): Photo[] {
+  const seen = new Set<string>();
+  const photos: Photo[] = [];
+  for (const { page } of pages) {
+    for (const photo of page.items) {
+      if (seen.has(photo.id)) continue;
+      seen.add(photo.id);
+      photos.push(photo);
+    }
+  }
+  return photos;
+}
+
+/** The cursor of the page after the last one held; null when the server said there is none. */
+export function nextCursorOf(pages: readonly ListedPage[]): string | null {
+  const last = pages.at(-1);
+  return last ? last.page.nextCursor : null;
+}
+
+/**
+ * Rows of `columns` photos, in the order given; with `byDay`, a header before each local calendar day
+ * (the photos come newest first, so a day's photos are together).
+ */
+export function gridRows(photos: readonly Photo[], columns: number, options: { byDay: boolean; now?: Date }): GridRow[] {
+  const width = Math.max(1, Math.floor(columns));
+  const rows: GridRow[] = [];
+  let day: string | undefined;
+  let current: Photo[] = [];
+  const flush = () => {
+    if (current.length === 0) return;
+    rows.push({ kind: 'photos', key: `row:${current[0]!.id}`, photos: current });
+    current = [];
+  };
+  for (const photo of photos) {
+    if (options.byDay) {
+      const key = dayKey(photo.takenAt);
+      if (key !== day) {
+        flush();
+        day = key;
+        rows.push({ kind: 'header', key: `day:${key}`, title: formatDay(key, options.now) });
+      }
+    }
+    current.push(photo);
+    if (current.length === width) flush();
+  }
+  flush();
+  return rows;
+}
+
+/** Columns for a window width: three on a phone, more as a browser window widens, never tiles under ~140 pt. */
+export function columnsFor(width: number): number {
+  return Math.max(3, Math.min(8, Math.floor(width / 140)));
+}
+
+/**
+ * The held pages asked again from the first, each with the cursor the fresh page before it gave (a
+ * photo added or removed shifts every page boundary after it). It stops early when a fresh page ends
+ * where the held one did: the held pages after it still follow on. At most `maxPages` are asked;
+ * pages past that are dropped and come back with scrolling.
+ */
+export async function revalidatePages(
+  held: readonly ListedPage[],
+  fetchPage: (cursor: string | undefined) => Promise<PhotoPage>,
+  maxPages: number,
+): Promise<ListedPage[]> {
+  const fresh: ListedPage[] = [];
+  let cursor: string | undefined;
+  const wanted = Math.max(1, Math.min(held.length, maxPages));
+  for (let i = 0; i < wanted; i++) {
+    const page = await fetchPage(cursor);
+    fresh.push({ cursor, page });
+    if (page.nextCursor === null) return fresh;
+    const following = held[i + 1];
+    if (following && following.cursor === page.nextCursor) return [...fresh, ...held.slice(i + 1)];
+    cursor = page.nextCursor;
+  }
+  return fresh;
+}
