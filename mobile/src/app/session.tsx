@@ -14,13 +14,13 @@ export interface SessionValue {
   /** Always there: the public calls (sign-up, reset...) need no session. */
   api: ApiClient;
   services: UserServices | undefined;
-  /** Why the last session ended when the user did not ask (refresh refused): Login says so. */
+  /** Why the last session ended when the user did not ask (refresh refused), or forgetAccount's notice: Login says so. */
   endedReason: string | undefined;
   signIn(email: string, password: string): Promise<void>;
   /** Logs out on the server when it answers; always forgets the tokens and this user's cache here. */
   signOut(): Promise<void>;
-  /** After DELETE /v1/me: nothing of the account is kept on the device, its pending uploads included. */
-  forgetAccount(): Promise<void>;
+  /** After DELETE /v1/me: nothing of the account is kept on the device, its pending uploads included; Login shows `notice`. */
+  forgetAccount(notice?: string): Promise<void>;
 }
 
 const SessionContext = createContext<SessionValue | undefined>(undefined);
@@ -136,8 +136,9 @@ export function SessionProvider(props: { deps: SessionDeps; children: ReactNode 
         await api.logout().catch(() => undefined);
         await close({ clearCache: true });
       },
-      async forgetAccount() {
+      async forgetAccount(notice) {
         await deps.tokens.clear();
+        setEndedReason(notice);
         await close({ clearCache: true, clearUploads: true });
       },
     }),
