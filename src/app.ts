@@ -13,6 +13,7 @@ import jobsPlugin from './plugins/app/jobs.js';
 import photosPlugin from './plugins/app/photos.js';
 import problems from './plugins/app/problems.js';
 import uploadsPlugin from './plugins/app/uploads.js';
+import webApp from './plugins/web-app.js';
 import rateLimits from './plugins/app/rate-limits.js';
 import devRoutes from './routes/dev/index.js';
 import healthRoutes from './routes/health/index.js';
@@ -126,6 +127,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(trashRoutes, { prefix: '/v1/trash' });
   await app.register(uploadRoutes, { prefix: '/v1/uploads' });
   if (config.devRoutes) await app.register(devRoutes, { prefix: '/_dev' });
+  // The app's web build on this origin, for the URLs no route above answers.
+  if (config.webAppDir !== undefined) await app.register(webApp, { root: config.webAppDir, config });
 
   return app;
 }

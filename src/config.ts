@@ -84,6 +84,8 @@ export const envSchema = z.object({
       }
     })
     .optional(),
+  /** The app's web build to serve at `/`; unset: `npm start` (local, development) builds mobile/ into mobile/dist. */
+  WEB_APP_DIR: z.string().min(1).optional(),
 
   // Photos
   QUOTA_BYTES_DEFAULT: positiveInt.default(10 * 1024 ** 3),
@@ -176,6 +178,8 @@ export interface AppConfig {
     /** Origins answered with CORS headers (exact match; `*` only outside production); empty = none. */
     corsOrigins: string[];
   };
+  /** Folder of the app's web build served at `/` (src/plugins/web-app.ts); unset = no app. */
+  webAppDir?: string;
   shutdownTimeoutMs: number;
   workers: { concurrency: number; waitSeconds: number; visibilitySeconds: number };
   /** Decoder processes, their shared memory budget and the pixel cap (src/photos/processing/memory-budget.ts). */
@@ -366,6 +370,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       trustProxy: env.TRUST_PROXY,
       corsOrigins: env.CORS_ORIGINS ?? (production ? [] : [...DEV_CORS_ORIGINS]),
     },
+    webAppDir: env.WEB_APP_DIR,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     workers: {
       concurrency: env.WORKER_CONCURRENCY,

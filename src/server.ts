@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, withLocalStack, type AppConfig } from './config.js';
 
@@ -21,6 +22,13 @@ async function main(): Promise<void> {
     throw error;
   }
   if (process.argv.includes('--reset')) config = { ...config, resetData: true };
+
+  // The app's web version, built before the stack starts so that a Ctrl-C during the build leaves nothing behind.
+  if (config.stack === 'local' && config.env === 'development' && config.webAppDir === undefined) {
+    const { ensureWebBuild } = await import('./local/web-build.js');
+    const web = await ensureWebBuild({ mobileDir: path.resolve('mobile'), log: (line) => console.log(line) });
+    if (web.status !== 'unavailable') config = { ...config, webAppDir: web.dir };
+  }
 
   let stopStack: (() => Promise<void>) | undefined;
   let stackSummary: string | undefined;
@@ -77,7 +85,8 @@ async function main(): Promise<void> {
   try {
     const address = await app.listen({ port: config.port, host: config.host });
     if (stackSummary) {
-      console.log(`${stackSummary}\n\nAuroraVault API on ${address}  (docs ${address}/docs, mail ${address}/_dev/mail)\nCtrl-C stops everything.`);
+      const appLine = config.webAppDir === undefined ? '' : `AuroraVault app on ${address} (open it in a browser)\n`;
+      console.log(`${stackSummary}\n\n${appLine}AuroraVault API on ${address}  (docs ${address}/docs, mail ${address}/_dev/mail)\nCtrl-C stops everything.`);
     }
   } catch (error) {
     app.log.error({ err: error }, 'could not start');
