@@ -3,7 +3,8 @@ import type { LinkingOptions } from '@react-navigation/native';
 /** Screens before sign-in. */
 export type AuthRoutes = {
   Login: { email?: string; notice?: string } | undefined;
-  SignUp: { email?: string } | undefined;
+  /** `step: 'confirm'` opens on the code step for `email` (an unconfirmed account coming from Login). */
+  SignUp: { email?: string; step?: 'confirm' } | undefined;
   ResetPassword: { email?: string } | undefined;
 };
 

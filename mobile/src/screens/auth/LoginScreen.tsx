@@ -1,12 +1,101 @@
+import { useEffect, useState } from 'react';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
+import { useSession } from '../../app/session';
+import { toApiError } from '../../core/errors';
 import type { AuthRoutes } from '../../navigation/routes';
-import { EmptyState, Screen } from '../../ui/kit';
+import { Banner, Button, TextField } from '../../ui/kit';
+import { AuthLayout, FooterLink } from './AuthLayout';
+import { emailProblem, failureMessage, fieldErrorsFrom, type FieldErrors } from './auth-form';
 
-/** Placeholder: being built (issue 8). */
-export function LoginScreen(_props: NativeStackScreenProps<AuthRoutes, 'Login'>) {
+type Props = NativeStackScreenProps<AuthRoutes, 'Login'>;
+
+/** A failed attempt; `unconfirmed` is the email of an account that still needs its code. */
+type Failure = { message: string; unconfirmed?: string };
+
+export function LoginScreen({ navigation, route }: Props) {
+  const session = useSession();
+  const [email, setEmail] = useState(route.params?.email ?? '');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<FieldErrors<'email' | 'password'>>({});
+  const [failure, setFailure] = useState<Failure | undefined>();
+  const [busy, setBusy] = useState(false);
+  const notice = route.params?.notice;
+
+  // Sign Up and Reset Password come back here with the email and a notice: start over with them.
+  useEffect(() => {
+    if (route.params?.email) setEmail(route.params.email);
+    setPassword('');
+    setFailure(undefined);
+  }, [route.params?.email, route.params?.notice]);
+
+  async function logIn() {
+    const address = email.trim();
+    const found = { email: emailProblem(address), password: password ? undefined : 'Enter your password.' };
+    setErrors(found);
+    setFailure(undefined);
+    if (found.email || found.password) return;
+    setBusy(true);
+    try {
+      // On success the navigator swaps to the library: this screen is gone.
+      await session.signIn(address, password);
+    } catch (error) {
+      const problem = toApiError(error);
+      if (problem.status === 401) setFailure({ message: 'Email or password is incorrect.' });
+      else if (problem.status === 403) setFailure({ message: 'Confirm your email before you log in: enter the code we sent you.', unconfirmed: address });
+      else if (problem.status === 400 && problem.errors.length > 0) {
+        const placed = fieldErrorsFrom(problem, { email: 'Email', password: 'Password' });
+        setErrors(placed.fields);
+        if (placed.rest.length > 0) setFailure({ message: failureMessage(problem) });
+      } else setFailure({ message: failureMessage(problem) });
+      setBusy(false);
+    }
+  }
+
+  const unconfirmed = failure?.unconfirmed;
   return (
-    <Screen>
-      <EmptyState title="Login" />
-    </Screen>
+    <AuthLayout
+      title="Log in"
+      subtitle="Welcome back."
+      testID="login-screen"
+      footer={
+        <FooterLink prompt="New to AuroraVault?" label="Create an account" onPress={() => navigation.navigate('SignUp', { email: email.trim() || undefined })} />
+      }
+    >
+      {notice && !failure ? <Banner kind="success">{notice}</Banner> : null}
+      {session.endedReason && !notice && !failure ? <Banner kind="warning">{session.endedReason}</Banner> : null}
+      {failure ? (
+        <Banner
+          kind="error"
+          action={unconfirmed ? { label: 'Enter confirmation code', onPress: () => navigation.navigate('SignUp', { email: unconfirmed, step: 'confirm' }) } : undefined}
+        >
+          {failure.message}
+        </Banner>
+      ) : null}
+      <TextField
+        label="Email"
+        value={email}
+        onChangeText={setEmail}
+        error={errors.email}
+        keyboardType="email-address"
+        autoComplete="email"
+        textContentType="username"
+        inputMode="email"
+        returnKeyType="next"
+      />
+      <TextField
+        label="Password"
+        value={password}
+        onChangeText={setPassword}
+        error={errors.password}
+        secureTextEntry
+        autoComplete="current-password"
+        textContentType="password"
+        returnKeyType="go"
+        onSubmitEditing={() => void logIn()}
+      />
+      <Button label="Log in" busy={busy} onPress={() => void logIn()} />
+      <Button variant="link" label="Forgot your password?" onPress={() => navigation.navigate('ResetPassword', { email: email.trim() || undefined })} />
+    </AuthLayout>
   );
 }
+

@@ -1,12 +1,157 @@
+import { useState } from 'react';
+import { StyleSheet, Text } from 'react-native';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
+import { useSession } from '../../app/session';
+import { toApiError } from '../../core/errors';
+import { meetsPasswordRules, PASSWORD_MAX_LENGTH } from '../../core/password-rules';
 import type { AuthRoutes } from '../../navigation/routes';
-import { EmptyState, Screen } from '../../ui/kit';
+import { Banner, Button, TextField } from '../../ui/kit';
+import { type } from '../../ui/theme';
+import { AuthLayout, FooterLink } from './AuthLayout';
+import { codeProblem, emailProblem, failureMessage, fieldErrorsFrom, RESEND_COOLDOWN_SECONDS, useCooldown, type FieldErrors } from './auth-form';
+import { PasswordChecklist } from './PasswordChecklist';
 
-/** Placeholder: being built (issue 8). */
-export function ResetPasswordScreen(_props: NativeStackScreenProps<AuthRoutes, 'ResetPassword'>) {
+type Props = NativeStackScreenProps<AuthRoutes, 'ResetPassword'>;
+
+type Field = 'email' | 'code' | 'newPassword';
+const LABELS: Record<Field, string> = { email: 'Email', code: 'Code', newPassword: 'New password' };
+
+const PASSWORD_CHANGED = 'Password changed. Log in with your new password.';
+
+/** Two steps: ask for a code by email, then set a new password with it; success returns to Login. */
+export function ResetPasswordScreen({ navigation, route }: Props) {
+  const session = useSession();
+  const [step, setStep] = useState<'request' | 'reset'>('request');
+  const [email, setEmail] = useState(route.params?.email ?? '');
+  const [code, setCode] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | undefined>();
+  const [busy, setBusy] = useState<'send' | 'reset' | undefined>();
+  const cooldown = useCooldown();
+  const address = email.trim();
+
+  function showFailure(error: unknown) {
+    const problem = toApiError(error);
+    const placed = problem.status === 400 ? fieldErrorsFrom(problem, LABELS) : { fields: {}, rest: ['unplaced'] };
+    setErrors(placed.fields);
+    setMessage(placed.rest.length > 0 ? { kind: 'error', text: failureMessage(problem) } : undefined);
+    return problem;
+  }
+
+  /** Step 1, and "send the email again" on step 2. The API answers 202 whether the account exists or not. */
+  async function sendCode() {
+    const found = emailProblem(address);
+    setErrors({ email: found });
+    setMessage(undefined);
+    if (found) return;
+    setBusy('send');
+    try {
+      await session.api.publicRequest('post', '/v1/auth/forgot-password', { body: { email: address } });
+      setMessage({ kind: 'success', text: `If ${address} has an AuroraVault account, a code is on its way.` });
+      setStep('reset');
+      cooldown.start(RESEND_COOLDOWN_SECONDS);
+    } catch (error) {
+      const problem = showFailure(error);
+      if (problem.retryAfterMs !== undefined) cooldown.start(Math.ceil(problem.retryAfterMs / 1000));
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  async function setPassword() {
+    const found: FieldErrors<Field> = {
+      code: codeProblem(code),
+      newPassword: meetsPasswordRules(newPassword) ? undefined : 'Choose a password that meets every rule below.',
+    };
+    setErrors(found);
+    setMessage(undefined);
+    if (found.code || found.newPassword) return;
+    setBusy('reset');
+    try {
+      await session.api.publicRequest('post', '/v1/auth/reset-password', { body: { email: address, code: code.trim(), newPassword } });
+    } catch (error) {
+      showFailure(error);
+      setBusy(undefined);
+      return;
+    }
+    navigation.popTo('Login', { email: address, notice: PASSWORD_CHANGED });
+  }
+
+  const banner = message ? <Banner kind={message.kind}>{message.text}</Banner> : null;
+  const backToLogin = <FooterLink prompt="Remembered it?" label="Back to log in" onPress={() => navigation.popTo('Login', { email: address || undefined })} />;
+
+  if (step === 'request') {
+    return (
+      <AuthLayout title="Reset your password" subtitle="Enter your account's email and we will send you a code to set a new password." testID="reset-request" footer={backToLogin}>
+        {banner}
+        <TextField
+          label="Email"
+          value={email}
+          onChangeText={setEmail}
+          error={errors.email}
+          keyboardType="email-address"
+          autoComplete="email"
+          textContentType="username"
+          inputMode="email"
+          returnKeyType="send"
+          onSubmitEditing={() => void sendCode()}
+        />
+        <Button label="Send code" busy={busy === 'send'} onPress={() => void sendCode()} />
+      </AuthLayout>
+    );
+  }
+
   return (
-    <Screen>
-      <EmptyState title="ResetPassword" />
-    </Screen>
+    <AuthLayout title="Set a new password" subtitle={`Enter the 6-digit code we emailed to ${address} and choose a new password.`} testID="reset-confirm" footer={backToLogin}>
+      {banner}
+      <TextField
+        label="Code"
+        value={code}
+        onChangeText={setCode}
+        error={errors.code}
+        keyboardType="number-pad"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        textContentType="oneTimeCode"
+        maxLength={6}
+      />
+      <TextField
+        label="New password"
+        value={newPassword}
+        onChangeText={setNewPassword}
+        error={errors.newPassword}
+        secureTextEntry
+        autoComplete="new-password"
+        textContentType="newPassword"
+        maxLength={PASSWORD_MAX_LENGTH}
+        returnKeyType="go"
+        onSubmitEditing={() => void setPassword()}
+      />
+      <PasswordChecklist password={newPassword} testID="reset-password-rules" />
+      <Button label="Set new password" busy={busy === 'reset'} disabled={busy === 'send'} onPress={() => void setPassword()} />
+      {/* Named without "code": the contract's "Code" field must stay the only element labelled so. */}
+      <Button
+        variant="secondary"
+        label="Send the email again"
+        busy={busy === 'send'}
+        disabled={busy === 'reset' || cooldown.remaining > 0}
+        onPress={() => void sendCode()}
+      />
+      {cooldown.remaining > 0 ? <Text style={[type.caption, styles.center]}>You can ask for another email in {cooldown.remaining} s.</Text> : null}
+      <Button
+        variant="link"
+        label="Use a different email"
+        onPress={() => {
+          setStep('request');
+          setMessage(undefined);
+          setErrors({});
+        }}
+      />
+    </AuthLayout>
   );
 }
+
+const styles = StyleSheet.create({
+  center: { textAlign: 'center' },
+});

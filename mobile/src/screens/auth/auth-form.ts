@@ -1,0 +1,80 @@
+import { useEffect, useState } from 'react';
+import { toApiError, type ApiError } from '../../core/errors';
+
+// What the three auth screens say about input and failures, worded once so they say it alike.
+
+export const NETWORK_MESSAGE = "Can't reach AuroraVault. Check your connection.";
+
+/** Loose on purpose: the API has the last word (its answer lands on the field); this catches typos before a round trip. */
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The message for the Email field, or undefined when it looks like an address. */
+export function emailProblem(email: string): string | undefined {
+  if (!email.trim()) return 'Enter your email.';
+  if (!EMAIL_SHAPE.test(email.trim())) return 'Enter a valid email address, like name@example.com.';
+  return undefined;
+}
+
+const CODE_SHAPE = /^\d{6}$/;
+
+export function codeProblem(code: string): string | undefined {
+  return CODE_SHAPE.test(code.trim()) ? undefined : 'Enter the 6-digit code from the email.';
+}
+
+export function tooManyAttempts(retryAfterMs: number | undefined): string {
+  if (retryAfterMs === undefined) return 'Too many attempts, try again in a moment.';
+  return `Too many attempts, try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
+}
+
+/** A sentence for a failure that is not about one field. */
+export function failureMessage(error: unknown): string {
+  const problem = toApiError(error);
+  if (problem.isNetworkError) return NETWORK_MESSAGE;
+  if (problem.status === 429) return tooManyAttempts(problem.retryAfterMs);
+  if (problem.status >= 500) return 'AuroraVault is having trouble right now. Try again in a moment.';
+  return problem.detail ?? problem.title;
+}
+
+/** The server's code errors ("is not valid", "has expired") as what the person can do about them. */
+function codeMessage(message: string): string {
+  return /expired/i.test(message) ? 'This code has expired. Ask for a new one below.' : 'This code is not valid. Check the email we sent, or ask for a new one.';
+}
+
+export type FieldErrors<K extends string> = Partial<Record<K, string>>;
+
+/**
+ * The API's problem+json `errors[]` (paths like `body.password`) placed on the screen's fields;
+ * `fields` maps each body property the screen shows to its label. What has no field comes back in `rest`.
+ */
+export function fieldErrorsFrom<K extends string>(problem: ApiError, fields: Record<K, string>): { fields: FieldErrors<K>; rest: string[] } {
+  const messages = new Map<K, string[]>();
+  const rest: string[] = [];
+  for (const error of problem.errors) {
+    const key = error.path.replace(/^body\./, '') as K;
+    if (fields[key] === undefined) rest.push(`${error.path}: ${error.message}`);
+    else messages.set(key, [...(messages.get(key) ?? []), error.message]);
+  }
+  const found: FieldErrors<K> = {};
+  for (const [key, list] of messages) found[key] = key === 'code' ? codeMessage(list[0] ?? '') : sentence(fields[key], list);
+  return { fields: found, rest };
+}
+
+/** ["must contain a number", "must contain a lowercase letter"] -> "Password must contain a number and must contain a lowercase letter." */
+function sentence(label: string, messages: string[]): string {
+  if (!messages.every((message) => /^\p{Ll}/u.test(message))) return messages.join(' ');
+  const joined = messages.length > 1 ? `${messages.slice(0, -1).join(', ')} and ${messages[messages.length - 1]}` : messages[0];
+  return `${label} ${joined}.`;
+}
+
+/** Seconds left before a "send a new code" button works again; start(n) begins a countdown. */
+export function useCooldown(): { remaining: number; start(seconds: number): void } {
+  const [remaining, setRemaining] = useState(0);
+  useEffect(() => {
+    if (remaining <= 0) return;
+    const timer = setTimeout(() => setRemaining((left) => left - 1), 1000);
+    return () => clearTimeout(timer);
+  }, [remaining]);
+  return { remaining, start: setRemaining };
+}
+
+export const RESEND_COOLDOWN_SECONDS = 30;
