@@ -1,12 +1,192 @@
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
+import { Image } from 'expo-image';
+import { useCallback, useEffect, useLayoutEffect, useState } from 'react';
+import { ScrollView, StyleSheet, Text, useWindowDimensions, View } from 'react-native';
+import { SafeAreaView } from 'react-native-safe-area-context';
+import { useServices } from '../app/session';
+import { toApiError, type ApiError } from '../core/errors';
+import type { Photo } from '../core/library';
 import type { AppRoutes } from '../navigation/routes';
-import { EmptyState, Screen } from '../ui/kit';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { Banner, Button, EmptyState, LoadingState } from '../ui/kit';
+import { colors, CONTENT_MAX_WIDTH, radius, space, type } from '../ui/theme';
+import { describeLoadError } from './library/LibraryStates';
+import { photoDetails } from './library/photo-details';
 
-/** Placeholder: being built (issue 8). */
-export function PhotoScreen(_props: NativeStackScreenProps<AppRoutes, 'Photo'>) {
+const GONE = 'This photo is no longer in your library';
+
+/** Why an action on the photo failed, in a person's words. */
+function describeActionError(error: ApiError, action: string): string {
+  if (error.status === 404) return GONE;
+  if (error.isNetworkError) return `You are offline. ${action} when you are connected again.`;
+  return error.detail ?? error.title;
+}
+
+/** The viewer: the preview on a dark backdrop, what is known about the photo, and trash or restore. */
+export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRoutes, 'Photo'>) {
+  const { id, from } = route.params;
+  const services = useServices();
+  const { library } = services;
+  const window = useWindowDimensions();
+  const [photo, setPhoto] = useState<Photo | undefined>();
+  const [loadError, setLoadError] = useState<ApiError | undefined>();
+  const [loading, setLoading] = useState(true);
+  const [actionError, setActionError] = useState<string | undefined>();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(() => {
+    let active = true;
+    setLoading(true);
+    setLoadError(undefined);
+    void (async () => {
+      const result = await library.photo(id);
+      if (!active) return;
+      if (result.cached) setPhoto(result.cached.value);
+      try {
+        const fresh = await result.fresh;
+        if (active) setPhoto(fresh);
+      } catch (error) {
+        if (active) setLoadError(toApiError(error));
+      } finally {
+        if (active) setLoading(false);
+      }
+    })();
+    return () => {
+      active = false;
+    };
+  }, [id, library]);
+
+  useEffect(load, [load]);
+
+  useLayoutEffect(() => {
+    if (photo) navigation.setOptions({ title: photo.filename });
+  }, [navigation, photo]);
+
+  // A web URL opened directly has no screen to go back to.
+  const leave = useCallback(
+    (to: 'Home' | 'Trash') => (navigation.canGoBack() ? navigation.goBack() : navigation.navigate(to)),
+    [navigation],
+  );
+
+  const inTrash = photo ? photo.trashedAt !== undefined : from === 'trash';
+  const gone = loadError?.status === 404;
+
+  const moveToTrash = async () => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      await library.moveToTrash(id);
+      services.libraryChanged();
+      setConfirming(false);
+      leave('Home');
+    } catch (error) {
+      setConfirming(false);
+      setActionError(describeActionError(toApiError(error), 'Move it to the trash'));
+      if (toApiError(error).status === 404) services.libraryChanged();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const restore = async () => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      await library.restore(id);
+      services.libraryChanged();
+      leave('Trash');
+    } catch (error) {
+      setActionError(describeActionError(toApiError(error), 'Restore it'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!photo) {
+    return (
+      <SafeAreaView style={styles.screen} edges={['bottom']}>
+        {loading ? (
+          <LoadingState label="Loading photo" />
+        ) : gone ? (
+          <EmptyState title={GONE} message="It may have been deleted on another device." action={{ label: 'Back to photos', onPress: () => leave('Home') }} />
+        ) : (
+          <EmptyState title="Could not open this photo" message={describeLoadError(loadError, 'this photo')} action={{ label: 'Try again', onPress: load }} />
+        )}
+      </SafeAreaView>
+    );
+  }
+
+  const previewHeight = Math.min(window.height * 0.6, (Math.min(window.width, CONTENT_MAX_WIDTH ?? window.width) * (photo.height ?? 3)) / (photo.width ?? 4));
+  const preview = photo.urls.preview;
+
   return (
-    <Screen>
-      <EmptyState title="Photo" />
-    </Screen>
+    <SafeAreaView style={styles.screen} edges={['bottom']}>
+      <ScrollView contentContainerStyle={styles.scroll}>
+        <View style={[styles.backdrop, { height: Math.max(200, previewHeight) }]}>
+          {preview ? (
+            <Image
+              source={{ uri: preview, cacheKey: `preview:${photo.id}` }}
+              placeholder={photo.thumbhash ? { thumbhash: photo.thumbhash } : undefined}
+              placeholderContentFit="contain"
+              contentFit="contain"
+              transition={150}
+              accessibilityLabel={`Preview of ${photo.filename}`}
+              style={styles.preview}
+            />
+          ) : (
+            <Text style={styles.processing}>Processing — the preview appears when it is ready</Text>
+          )}
+        </View>
+        <View style={styles.body}>
+          {gone ? <Banner kind="error">{GONE}</Banner> : null}
+          {actionError ? <Banner kind="error">{actionError}</Banner> : null}
+          {loadError && !gone ? (
+            <Banner kind="warning" action={{ label: 'Try again', onPress: load }}>
+              {loadError.isNetworkError ? 'Offline — showing saved details' : 'Could not refresh these details'}
+            </Banner>
+          ) : null}
+          {inTrash ? <Text style={type.caption}>This photo is in the trash. Photos in the trash are deleted forever after 30 days.</Text> : null}
+          <View style={styles.details} accessibilityLabel="Details">
+            {photoDetails(photo).map((detail) => (
+              <View key={detail.label} style={styles.detail}>
+                <Text style={styles.detailLabel}>{detail.label}</Text>
+                <Text style={styles.detailValue} selectable>
+                  {detail.value}
+                </Text>
+              </View>
+            ))}
+          </View>
+          {inTrash ? (
+            <Button label="Restore" onPress={restore} busy={busy} disabled={gone} />
+          ) : (
+            <Button variant="danger" label="Move to trash" onPress={() => setConfirming(true)} disabled={gone || busy} />
+          )}
+        </View>
+      </ScrollView>
+      <ConfirmDialog
+        visible={confirming}
+        title="Move to trash?"
+        message={`“${photo.filename}” will be deleted forever after 30 days in the trash. You can restore it until then.`}
+        confirmLabel="Move to trash"
+        destructive
+        busy={busy}
+        onConfirm={moveToTrash}
+        onCancel={() => setConfirming(false)}
+      />
+    </SafeAreaView>
   );
 }
+
+const styles = StyleSheet.create({
+  screen: { flex: 1, backgroundColor: colors.background },
+  scroll: { paddingBottom: space.xl },
+  backdrop: { backgroundColor: colors.text, alignItems: 'center', justifyContent: 'center' },
+  preview: { width: '100%', height: '100%' },
+  processing: { color: colors.onPrimary, fontSize: 15, padding: space.lg, textAlign: 'center' },
+  body: { width: '100%', maxWidth: CONTENT_MAX_WIDTH, alignSelf: 'center', padding: space.lg, gap: space.md },
+  details: { backgroundColor: colors.surface, borderRadius: radius.md, borderWidth: 1, borderColor: colors.border, paddingHorizontal: space.md },
+  detail: { flexDirection: 'row', justifyContent: 'space-between', gap: space.md, paddingVertical: space.sm, borderBottomWidth: StyleSheet.hairlineWidth, borderBottomColor: colors.border },
+  detailLabel: { ...type.label, color: colors.muted, flexShrink: 0 },
+  detailValue: { ...type.body, flexShrink: 1, textAlign: 'right' },
+});

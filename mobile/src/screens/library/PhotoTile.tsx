@@ -1,0 +1,49 @@
+import { Image } from 'expo-image';
+import { memo } from 'react';
+import { Pressable, StyleSheet, Text, View } from 'react-native';
+import type { Photo } from '../../core/library';
+import { colors, space } from '../../ui/theme';
+
+/**
+ * One square of the grid: the thumbnail over its ThumbHash while it loads, or a neutral "Processing"
+ * tile while the server has no thumbnail yet. Its name ("Photo IMG_1.jpg") is what screen readers and
+ * the browser test find it by.
+ */
+export const PhotoTile = memo(function PhotoTile(props: { photo: Photo; size: number; onOpen: (photo: Photo) => void }) {
+  const { photo, size } = props;
+  const thumbnail = photo.urls.thumbnail;
+  return (
+    <Pressable
+      accessibilityRole="button"
+      accessibilityLabel={`Photo ${photo.filename}`}
+      testID={`photo-tile-${photo.id}`}
+      onPress={() => props.onOpen(photo)}
+      style={({ pressed }) => [styles.tile, { width: size, height: size }, pressed && styles.pressed]}
+    >
+      {thumbnail ? (
+        <Image
+          // The signed URL changes every few minutes; the thumbnail of a photo never does.
+          source={{ uri: thumbnail, cacheKey: `thumbnail:${photo.id}` }}
+          placeholder={photo.thumbhash ? { thumbhash: photo.thumbhash } : undefined}
+          placeholderContentFit="cover"
+          contentFit="cover"
+          recyclingKey={photo.id}
+          transition={120}
+          style={styles.fill}
+        />
+      ) : (
+        <View style={[styles.fill, styles.processing]}>
+          <Text style={styles.processingText}>Processing</Text>
+        </View>
+      )}
+    </Pressable>
+  );
+});
+
+const styles = StyleSheet.create({
+  tile: { backgroundColor: colors.placeholder, overflow: 'hidden' },
+  pressed: { opacity: 0.8 },
+  fill: { width: '100%', height: '100%' },
+  processing: { alignItems: 'center', justifyContent: 'center', padding: space.xs },
+  processingText: { fontSize: 12, fontWeight: '600', color: colors.muted, textAlign: 'center' },
+});
