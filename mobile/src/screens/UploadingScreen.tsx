@@ -75,7 +75,7 @@ export function UploadingScreen(_props: NativeStackScreenProps<AppRoutes, 'Uploa
         <View style={styles.banners}>{banners}</View>
         <EmptyState
           title="Nothing uploading"
-          message="Choose photos from your library. They keep uploading even if you close the app."
+          message="Pick up to 50 at a time from your library. They keep uploading even if you close the app."
           action={{ label: 'Choose photos', onPress: () => void choose() }}
         />
       </Screen>

@@ -7,7 +7,7 @@ import { renderApp, TEST_USER } from '../helpers/render-app';
 
 const GB = 1024 ** 3;
 const me = (usage: { photos: number; bytes: number; quotaBytes: number }) => ({ ...TEST_USER, createdAt: '2026-11-01T00:00:00.000Z', usage });
-const USAGE = me({ photos: 42, bytes: 1.5 * GB, quotaBytes: 10 * GB });
+const USAGE = me({ photos: 1284, bytes: 1.5 * GB, quotaBytes: 10 * GB });
 
 /** The API for these tests: /v1/me, an empty timeline, logout; `override` answers first. */
 function api(override?: (request: FakeRequest) => FakeAnswer | Promise<FakeAnswer> | undefined) {
@@ -50,7 +50,7 @@ test('shows who is signed in and their usage against the quota', async () => {
   await openAccount();
 
   expect(await screen.findByText('1.5 GB of 10 GB')).toBeOnTheScreen();
-  expect(screen.getByText('42 photos')).toBeOnTheScreen();
+  expect(screen.getByText('1,284 photos')).toBeOnTheScreen();
   expect(screen.getByText('Ada')).toBeOnTheScreen();
   expect(screen.getByText('ada@example.com')).toBeOnTheScreen();
   expect(screen.getByLabelText('Storage used')).toHaveAccessibilityValue({ now: 15 });
@@ -108,12 +108,12 @@ test('the usage is read again when the library changes (an upload finished)', as
     }),
   });
   await openAccount();
-  await screen.findByText('42 photos');
+  await screen.findByText('1,284 photos');
   await waitFor(() => expect(finish).toBeDefined());
 
-  usage = me({ photos: 43, bytes: 2 * GB, quotaBytes: 10 * GB });
+  usage = me({ photos: 1285, bytes: 2 * GB, quotaBytes: 10 * GB });
   finish!();
-  expect(await screen.findByText('43 photos')).toBeOnTheScreen();
+  expect(await screen.findByText('1,285 photos')).toBeOnTheScreen();
   expect(screen.getByText('2.0 GB of 10 GB')).toBeOnTheScreen();
 });
 
@@ -145,7 +145,7 @@ test('Delete account asks first, sends DELETE /v1/me only once confirmed, and en
     handler: api((request) => (request.url === '/v1/uploads/complete' ? new Promise<FakeAnswer>(() => undefined) : undefined)),
   });
   await openAccount();
-  await screen.findByText('42 photos');
+  await screen.findByText('1,284 photos');
   const deletes = () => requests.filter((r) => r.method === 'DELETE' && r.url === '/v1/me');
 
   fireEvent.press(screen.getByRole('button', { name: 'Delete account' }));
@@ -171,12 +171,12 @@ test('a refused deletion keeps the account and says why', async () => {
     handler: api((request) => (request.method === 'DELETE' ? problem(503, 'Service Unavailable', { detail: 'Try again in a minute' }) : undefined)),
   });
   await openAccount();
-  await screen.findByText('42 photos');
+  await screen.findByText('1,284 photos');
   fireEvent.press(screen.getByRole('button', { name: 'Delete account' }));
   fireEvent.press(await screen.findByRole('button', { name: 'Delete my account' }));
 
   expect(await screen.findByText('Your account was not deleted: Try again in a minute.')).toBeOnTheScreen();
-  expect(screen.getByText('42 photos')).toBeOnTheScreen();
+  expect(screen.getByText('1,284 photos')).toBeOnTheScreen();
   expect(screen.queryByText('Delete your account?')).toBeNull();
   expect(requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
 });
