@@ -26,7 +26,8 @@ export function UploadingScreen(_props: NativeStackScreenProps<AppRoutes, 'Uploa
   // The picker is modal, but a fast double tap could still open it twice.
   const pickingNow = useRef(false);
 
-  useEffect(() => uploads.subscribe(setItems), [uploads]);
+  // The queue updates its items in place: copies, so the list sees a changed row as changed.
+  useEffect(() => uploads.subscribe((next) => setItems(next.map((item) => ({ ...item })))), [uploads]);
 
   const choose = useCallback(async () => {
     if (pickingNow.current) return;

@@ -1,4 +1,3 @@
-import { memo } from 'react';
 import { StyleSheet, Text, View } from 'react-native';
 import type { UploadItem } from '../../core/upload-types';
 import { formatBytes } from '../../ui/format';
@@ -14,7 +13,7 @@ const PHASE_COLORS: Partial<Record<UploadPhase, string>> = {
 };
 
 /** One photo of the queue: name, size, what is happening to it, and what the user can do about it. */
-export const UploadRow = memo(function UploadRow(props: {
+export function UploadRow(props: {
   item: UploadItem;
   status: UploadStatus;
   onRetry(id: string): void;
@@ -52,7 +51,7 @@ export const UploadRow = memo(function UploadRow(props: {
       ) : null}
     </View>
   );
-});
+}
 
 const styles = StyleSheet.create({
   row: {
