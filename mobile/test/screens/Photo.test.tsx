@@ -75,7 +75,8 @@ test('Move to trash asks first; DELETE goes only after confirming, and the tile 
   await confirmInDialog('Move to trash?', 'Move to trash');
   // Back on Home (its tiles are visible again, not hidden under the viewer), without the trashed one.
   expect(await screen.findByRole('button', { name: 'Photo keep.jpg' })).toBeOnTheScreen();
-  expect(screen.queryByRole('button', { name: 'Photo bin.jpg', includeHiddenElements: true })).toBeNull();
+  expect(screen.queryByRole('button', { name: 'Photo bin.jpg' })).toBeNull();
+  expect(screen.queryByTestId('photo-tile-bin', { includeHiddenElements: true })).toBeNull();
   expect(deletes(requests).map((r) => r.url)).toEqual(['/v1/photos/bin']);
 });
 
