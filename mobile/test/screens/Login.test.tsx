@@ -131,3 +131,9 @@ test('"Create an account" and "Forgot your password?" carry the typed email alon
   await screen.findByTestId('reset-request');
   expect(screen.getByLabelText('Email')).toHaveDisplayValue('new@example.com');
 });
+
+test('a session the server ended brings Login back with the reason', async () => {
+  await renderApp({ signedIn: true, handler: (request) => (request.url === '/v1/auth/refresh' ? problem(400, 'Your request is not valid') : problem(401, 'Authentication is required')) });
+  expect(await screen.findByText('Your session has ended. Log in again to continue.')).toBeOnTheScreen();
+  expect(screen.getByTestId('login-screen')).toBeOnTheScreen();
+});
