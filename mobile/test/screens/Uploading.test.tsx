@@ -1,9 +1,12 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react-native';
+import { configure, fireEvent, screen, waitFor, within } from '@testing-library/react-native';
 import * as ImagePicker from 'expo-image-picker';
 import type { ImagePickerAsset } from 'expo-image-picker';
 import { problem, type FakeAnswer, type FakeRequest } from '../helpers/fake-http';
 import { MemoryStore } from '../helpers/memory-store';
 import { renderApp } from '../helpers/render-app';
+
+// The whole app renders in each test, on a machine shared with other jobs: be patient with findBy/waitFor.
+configure({ asyncUtilTimeout: 5000 });
 
 // The platform's picker is the one thing faked below the screen: pick-photos.ts runs for real.
 jest.mock('expo-image-picker', () => ({
@@ -262,29 +265,32 @@ test('a denied photo library says how to allow it and opens no picker', async ()
 });
 
 test('an item waiting for the network says so, and "Retry now" sends it without waiting out the backoff', async () => {
-  // Full jitter at its ceiling: waits of ~1 s, then ~2 s.
+  // Full jitter at its ceiling: the queue waits ~1 s, ~2 s, then ~4 s between tries.
   const random = jest.spyOn(Math, 'random').mockReturnValue(0.999);
   const device = new Device();
   let online = false;
+  const putTimes: number[] = [];
   const server = uploadServer({
     override: (request) => {
-      if (request.method === 'PUT' && !online) throw new Error('offline');
+      if (request.method !== 'PUT') return undefined;
+      putTimes.push(Date.now());
+      if (!online) throw new Error('offline');
       return undefined;
     },
   });
-  const { requests } = await renderApp({ signedIn: true, handler: server.handler, bytes: device.bytes, sha256: device.sha256 });
+  await renderApp({ signedIn: true, handler: server.handler, bytes: device.bytes, sha256: device.sha256 });
   await openUploads();
   await screen.findByText('Nothing uploading');
   pick(device.photo('Late.jpg'));
   await chooseOn();
 
-  const row = await rowOf('Late.jpg');
-  expect(await within(row).findByText('Waiting to retry (no connection)')).toBeOnTheScreen();
-  // The queue's own second try (after ~1 s) also fails; the next would come ~2 s later.
-  await waitFor(() => expect(requests.filter((r) => r.method === 'PUT')).toHaveLength(2), { timeout: 3000 });
+  expect(await within(await rowOf('Late.jpg')).findByText('Waiting to retry (no connection)')).toBeOnTheScreen();
+  // The queue's own tries after ~1 s and ~2 s fail too; its next would come ~4 s after the third.
+  await waitFor(() => expect(putTimes).toHaveLength(3), { timeout: 8000 });
   online = true;
   fireEvent.press(await screen.findByRole('button', { name: 'Retry Late.jpg now' }));
-  expect(await within(await rowOf('Late.jpg')).findByText('Uploaded', {}, { timeout: 1000 })).toBeOnTheScreen();
-  expect(requests.filter((r) => r.method === 'PUT')).toHaveLength(3);
+  expect(await within(await rowOf('Late.jpg')).findByText('Uploaded', {}, { timeout: 6000 })).toBeOnTheScreen();
+  expect(putTimes).toHaveLength(4);
+  expect(putTimes[3]! - putTimes[2]!).toBeLessThan(3900);
   random.mockRestore();
 });
