@@ -147,3 +147,11 @@ test('no network while creating the account: said, and the form kept', async () 
   expect(screen.getByLabelText('Email')).toHaveDisplayValue('ada@example.com');
   expect(screen.getByLabelText('Password')).toHaveDisplayValue(PASSWORD);
 });
+
+test('a refusal that names no field is shown as a banner', async () => {
+  await openSignUp(() => problem(400, 'Your request is not valid', { detail: 'Cognito refused a parameter of this request' }));
+  fillDetails({ email: 'ada@example.com', password: PASSWORD });
+  fireEvent.press(screen.getByRole('button', { name: 'Create account' }));
+  expect(await screen.findByText('Cognito refused a parameter of this request')).toBeOnTheScreen();
+  expect(screen.getByTestId('signup-details')).toBeOnTheScreen();
+});

@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useSession } from '../../app/session';
-import { toApiError } from '../../core/errors';
 import type { AuthRoutes } from '../../navigation/routes';
 import { Banner, Button, TextField } from '../../ui/kit';
 import { AuthLayout, FooterLink } from './AuthLayout';
-import { emailProblem, failureMessage, fieldErrorsFrom, type FieldErrors } from './auth-form';
+import { emailProblem, formFailure, type FieldErrors } from './auth-form';
 
 type Props = NativeStackScreenProps<AuthRoutes, 'Login'>;
 
@@ -39,14 +38,14 @@ export function LoginScreen({ navigation, route }: Props) {
       // On success the navigator swaps to the library: this screen is gone.
       await session.signIn(address, password);
     } catch (error) {
-      const problem = toApiError(error);
-      if (problem.status === 401) setFailure({ message: 'Email or password is incorrect.' });
-      else if (problem.status === 403) setFailure({ message: 'Confirm your email before you log in: enter the code we sent you.', unconfirmed: address });
-      else if (problem.status === 400 && problem.errors.length > 0) {
-        const placed = fieldErrorsFrom(problem, { email: 'Email', password: 'Password' });
-        setErrors(placed.fields);
-        if (placed.rest.length > 0) setFailure({ message: failureMessage(problem) });
-      } else setFailure({ message: failureMessage(problem) });
+      const failure = formFailure(error, { email: 'Email', password: 'Password' });
+      const status = failure.problem.status;
+      if (status === 401) setFailure({ message: 'Email or password is incorrect.' });
+      else if (status === 403) setFailure({ message: 'Confirm your email before you log in: enter the code we sent you.', unconfirmed: address });
+      else {
+        setErrors(failure.fields);
+        if (failure.banner) setFailure({ message: failure.banner });
+      }
       setBusy(false);
     }
   }

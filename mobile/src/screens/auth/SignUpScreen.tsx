@@ -2,13 +2,12 @@ import { useState } from 'react';
 import { StyleSheet, Text } from 'react-native';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useSession } from '../../app/session';
-import { toApiError } from '../../core/errors';
 import { meetsPasswordRules, PASSWORD_MAX_LENGTH } from '../../core/password-rules';
 import type { AuthRoutes } from '../../navigation/routes';
 import { Banner, Button, TextField } from '../../ui/kit';
 import { space, type } from '../../ui/theme';
 import { AuthLayout, FooterLink } from './AuthLayout';
-import { codeProblem, emailProblem, failureMessage, fieldErrorsFrom, RESEND_COOLDOWN_SECONDS, useCooldown, type FieldErrors } from './auth-form';
+import { codeProblem, emailProblem, failureMessage, formFailure, RESEND_COOLDOWN_SECONDS, useCooldown, type FieldErrors } from './auth-form';
 import { PasswordChecklist } from './PasswordChecklist';
 
 type Props = NativeStackScreenProps<AuthRoutes, 'SignUp'>;
@@ -44,11 +43,10 @@ export function SignUpScreen({ navigation, route }: Props) {
 
   /** Field errors from a 400 go on their fields; anything else becomes the banner. */
   function showFailure(error: unknown) {
-    const problem = toApiError(error);
-    const placed = problem.status === 400 ? fieldErrorsFrom(problem, LABELS) : { fields: {}, rest: ['unplaced'] };
-    setErrors(placed.fields);
-    setMessage(placed.rest.length > 0 ? { kind: 'error', text: failureMessage(problem) } : undefined);
-    return problem;
+    const failure = formFailure(error, LABELS);
+    setErrors(failure.fields);
+    setMessage(failure.banner ? { kind: 'error', text: failure.banner } : undefined);
+    return failure.problem;
   }
 
   async function createAccount() {

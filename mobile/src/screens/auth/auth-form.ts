@@ -43,10 +43,16 @@ function codeMessage(message: string): string {
 export type FieldErrors<K extends string> = Partial<Record<K, string>>;
 
 /**
- * The API's problem+json `errors[]` (paths like `body.password`) placed on the screen's fields;
- * `fields` maps each body property the screen shows to its label. What has no field comes back in `rest`.
+ * A failed call as a form shows it: a 400's problem+json `errors[]` (paths like `body.password`) on
+ * the fields `labels` names (body property -> label), anything else as one sentence for the banner.
  */
-export function fieldErrorsFrom<K extends string>(problem: ApiError, fields: Record<K, string>): { fields: FieldErrors<K>; rest: string[] } {
+export function formFailure<K extends string>(error: unknown, labels: Record<K, string>): { problem: ApiError; fields: FieldErrors<K>; banner?: string } {
+  const problem = toApiError(error);
+  const placed = problem.status === 400 && problem.errors.length > 0 ? fieldErrorsFrom(problem, labels) : undefined;
+  return { problem, fields: placed?.fields ?? {}, banner: placed && placed.rest.length === 0 ? undefined : failureMessage(problem) };
+}
+
+function fieldErrorsFrom<K extends string>(problem: ApiError, fields: Record<K, string>): { fields: FieldErrors<K>; rest: string[] } {
   const messages = new Map<K, string[]>();
   const rest: string[] = [];
   for (const error of problem.errors) {
