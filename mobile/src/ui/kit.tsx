@@ -147,6 +147,7 @@ export function ProgressBar(props: { value: number; label: string; tone?: 'prima
   const fill = props.tone === 'success' ? colors.success : props.tone === 'danger' ? colors.danger : colors.primary;
   return (
     <View
+      accessible
       accessibilityRole="progressbar"
       accessibilityLabel={props.label}
       accessibilityValue={{ min: 0, max: 100, now: Math.round(value * 100) }}
