@@ -24,10 +24,15 @@ async function main(): Promise<void> {
   if (process.argv.includes('--reset')) config = { ...config, resetData: true };
 
   // The app's web version, built before the stack starts so that a Ctrl-C during the build leaves nothing behind.
-  if (config.stack === 'local' && config.env === 'development' && config.webAppDir === undefined) {
-    const { ensureWebBuild } = await import('./local/web-build.js');
-    const web = await ensureWebBuild({ mobileDir: path.resolve('mobile'), log: (line) => console.log(line) });
-    if (web.status !== 'unavailable') config = { ...config, webAppDir: web.dir };
+  let appOrigins: string[] = [];
+  if (config.stack === 'local') {
+    const web = await import('./local/web-build.js');
+    if (config.env === 'development' && config.webAppDir === undefined) {
+      const built = await web.ensureWebBuild({ mobileDir: path.resolve('mobile'), log: (line) => console.log(line) });
+      if (built.status !== 'unavailable') config = { ...config, webAppDir: built.dir };
+    }
+    // The app served here uploads from its origin straight to the local bucket.
+    if (config.webAppDir !== undefined) appOrigins = web.localAppOrigins(config.host, config.port);
   }
 
   let stopStack: (() => Promise<void>) | undefined;
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
       reset: config.resetData,
       region: config.region,
       visibilitySeconds: config.workers.visibilitySeconds,
-      corsOrigins: config.http.corsOrigins,
+      corsOrigins: [...config.http.corsOrigins, ...appOrigins],
     });
     stopStack = stack.stop;
     config = withLocalStack(config, stack);

@@ -23,6 +23,17 @@ const PARTIAL_PREFIX = '.dist-partial-';
 /** Kills a build that hangs (Metro waiting on a watcher, say) rather than holding the start forever. */
 const BUILD_TIMEOUT_MS = 5 * 60_000;
 
+/**
+ * Origins a browser on this machine opens the served app at: the bucket's CORS must allow them for the
+ * app's presigned uploads. A LAN address is left out: over plain http the web build cannot hash photos
+ * (SubtleCrypto needs a secure context), so it could not upload from there anyway.
+ */
+export function localAppOrigins(host: string, port: number): string[] {
+  const loopback = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '127.0.0.1' || host === 'localhost';
+  return wildcard ? loopback : [...loopback, `http://${host.includes(':') ? `[${host}]` : host}:${port}`];
+}
+
 export interface InputFile {
   /** Relative to mobile/, with forward slashes. */
   path: string;
@@ -137,7 +148,7 @@ export async function ensureWebBuild(options: EnsureWebBuildOptions): Promise<We
   removeAbandonedPartials(parent);
   const partial = path.join(parent, `${PARTIAL_PREFIX}${process.pid}`);
   fs.rmSync(partial, { recursive: true, force: true });
-  options.log("Building the app's web version (first start, or the app changed): about a minute…");
+  options.log("Building the app's web version (first start, or the app changed): a minute or two…");
   try {
     await (options.runBuild ?? runExpoExport)({ mobileDir, outputDir: partial });
     if (!fs.existsSync(path.join(partial, 'index.html'))) throw new Error('the export wrote no index.html.');

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   ensureWebBuild,
+  localAppOrigins,
   readWebBuildInputs,
   runExpoExport,
   STAMP_FILE,
@@ -92,7 +93,7 @@ describe('ensureWebBuild', () => {
     const first = await ensureWebBuild({ mobileDir, log, runBuild: runner.run });
     expect(first).toMatchObject({ status: 'built', dir: outDir() });
     expect(runner.calls).toHaveLength(1);
-    expect(lines[0]).toMatch(/^Building the app's web version \(first start, or the app changed\): about a minute/);
+    expect(lines[0]).toMatch(/^Building the app's web version \(first start, or the app changed\): a minute or two…$/);
     expect(lines[1]).toMatch(/^App web version built in \d+\.\d s/);
     expect(fs.readFileSync(path.join(outDir(), STAMP_FILE), 'utf8').trim()).toBe(webBuildFingerprint(readWebBuildInputs(mobileDir)));
 
@@ -195,5 +196,18 @@ describe('runExpoExport (with a stand-in expo binary)', () => {
     process.env.FAIL_EXPORT = '1';
     const outputDir = path.join(mobileDir, 'out');
     await expect(runExpoExport({ mobileDir, outputDir })).rejects.toThrow(/exited with code 7:\n[\s\S]*SyntaxError in src\/screens\/Login\.tsx/);
+  });
+});
+
+describe('localAppOrigins (what the local bucket lets upload to it)', () => {
+  it('is the loopback origins of the port when listening on loopback or on every interface', () => {
+    for (const host of ['127.0.0.1', 'localhost', '0.0.0.0', '::']) {
+      expect(localAppOrigins(host, 3000)).toEqual(['http://127.0.0.1:3000', 'http://localhost:3000']);
+    }
+  });
+
+  it('adds a named host as a browser sends it in Origin', () => {
+    expect(localAppOrigins('vault.test', 8080)).toEqual(['http://127.0.0.1:8080', 'http://localhost:8080', 'http://vault.test:8080']);
+    expect(localAppOrigins('::1', 3000)).toContain('http://[::1]:3000');
   });
 });
