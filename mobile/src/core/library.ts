@@ -61,6 +61,16 @@ export function createLibrary(api: ApiClient, cache: Cache, storage: KeyValueSto
   // Emptying the trash answers 202 and purges in a job: until it ran, the server still lists those
   // photos. Everything trashed at or before this instant (the server's clock) is hidden meanwhile.
   let purgedThrough = Number.NEGATIVE_INFINITY;
+  // Counts finished mutations. A GET that was already on its way when one finished may carry the
+  // state before it, and would overwrite the edited cache with it: such a GET is made again.
+  let mutations = 0;
+  async function afterMutations<T>(load: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const seen = mutations;
+      const value = await load();
+      if (seen === mutations || attempt === 3) return value;
+    }
+  }
 
   async function read<T>(pending: Omit<PendingFetch, 'addedAt'>, load: () => Promise<T>): Promise<SwrResult<T>> {
     const result = await cache.swr(pending.key, load);
@@ -77,7 +87,7 @@ export function createLibrary(api: ApiClient, cache: Cache, storage: KeyValueSto
     const query: { limit: number; cursor?: string } = { limit: TIMELINE_PAGE_SIZE };
     if (cursor) query.cursor = cursor;
     const path = listingPath[listing];
-    return read({ key: pageName(listing, cursor), path, query: { ...query } }, () => api.request('get', path, { query }));
+    return read({ key: pageName(listing, cursor), path, query: { ...query } }, () => afterMutations(() => api.request('get', path, { query })));
   }
 
   const notPurged = (page: PhotoPage): PhotoPage => ({
@@ -132,7 +142,7 @@ export function createLibrary(api: ApiClient, cache: Cache, storage: KeyValueSto
     cachedPages,
     async photo(id) {
       const result = await read({ key: cacheNames.photo(id), path: '/v1/photos/{id}', pathParams: { id } }, () =>
-        api.request('get', '/v1/photos/{id}', { path: { id } }),
+        afterMutations(() => api.request('get', '/v1/photos/{id}', { path: { id } })),
       );
       if (result.cached) return result;
       // Opened from the grid: the page already had it, offline too.
@@ -142,6 +152,7 @@ export function createLibrary(api: ApiClient, cache: Cache, storage: KeyValueSto
     async moveToTrash(id) {
       try {
         await api.request('delete', '/v1/photos/{id}', { path: { id } });
+        mutations++;
       } catch (error) {
         // Gone already (trashed elsewhere and purged): the cache must stop showing it too.
         if (toApiError(error).status === 404) {
@@ -166,6 +177,7 @@ export function createLibrary(api: ApiClient, cache: Cache, storage: KeyValueSto
     },
     async restore(id) {
       const photo = await api.request('post', '/v1/photos/{id}/restore', { path: { id } });
+      mutations++;
       await removeFrom('trash', id);
       await cache.set(cacheNames.photo(id), photo);
       // Back where it was taken: before the first cached photo taken earlier (or last on the last page).
@@ -182,6 +194,7 @@ export function createLibrary(api: ApiClient, cache: Cache, storage: KeyValueSto
     async emptyTrash() {
       const pages = await cachedPages('trash');
       await api.request('delete', '/v1/trash');
+      mutations++;
       for (const { page } of pages) {
         for (const p of page.items) {
           if (p.trashedAt) purgedThrough = Math.max(purgedThrough, Date.parse(p.trashedAt));

@@ -14,6 +14,8 @@ import { describeLoadError } from './library/LibraryStates';
 import { photoDetails } from './library/photo-details';
 
 const GONE = 'This photo is no longer in your library';
+/** Label and value stay close enough to read across on a wide window. */
+const DETAILS_MAX_WIDTH = 640;
 
 /** Why an action on the photo failed, in a person's words. */
 function describeActionError(error: ApiError, action: string): string {
@@ -148,8 +150,8 @@ export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRou
           ) : null}
           {inTrash ? <Text style={type.caption}>This photo is in the trash. Photos in the trash are deleted forever after 30 days.</Text> : null}
           <View style={styles.details} accessibilityLabel="Details">
-            {photoDetails(photo).map((detail) => (
-              <View key={detail.label} style={styles.detail}>
+            {photoDetails(photo).map((detail, index) => (
+              <View key={detail.label} style={[styles.detail, index > 0 && styles.divided]}>
                 <Text style={styles.detailLabel}>{detail.label}</Text>
                 <Text style={styles.detailValue} selectable>
                   {detail.value}
@@ -184,9 +186,10 @@ const styles = StyleSheet.create({
   backdrop: { backgroundColor: colors.text, alignItems: 'center', justifyContent: 'center' },
   preview: { width: '100%', height: '100%' },
   processing: { color: colors.onPrimary, fontSize: 15, padding: space.lg, textAlign: 'center' },
-  body: { width: '100%', maxWidth: CONTENT_MAX_WIDTH, alignSelf: 'center', padding: space.lg, gap: space.md },
+  body: { width: '100%', maxWidth: DETAILS_MAX_WIDTH, alignSelf: 'center', padding: space.lg, gap: space.md },
   details: { backgroundColor: colors.surface, borderRadius: radius.md, borderWidth: 1, borderColor: colors.border, paddingHorizontal: space.md },
-  detail: { flexDirection: 'row', justifyContent: 'space-between', gap: space.md, paddingVertical: space.sm, borderBottomWidth: StyleSheet.hairlineWidth, borderBottomColor: colors.border },
+  detail: { flexDirection: 'row', justifyContent: 'space-between', gap: space.md, paddingVertical: space.sm },
+  divided: { borderTopWidth: StyleSheet.hairlineWidth, borderTopColor: colors.border },
   detailLabel: { ...type.label, color: colors.muted, flexShrink: 0 },
   detailValue: { ...type.body, flexShrink: 1, textAlign: 'right' },
 });

@@ -61,13 +61,16 @@ describe('trash and mutations', () => {
     const storage = new MemoryStore();
     const tokens = createTokenStore(null, storage);
     await tokens.save({ accessToken: 'a', refreshToken: 'r' });
-    const state = { timeline: init.timeline, trash: init.trash, online: true };
+    // `gate`: GET /v1/photos reads the state when it arrives and answers once the gate opens.
+    const state = { timeline: init.timeline, trash: init.trash, online: true, gate: undefined as Promise<void> | undefined };
     const fake = fakeAdapter(async (r): Promise<FakeAnswer> => {
       if (!state.online) throw new Error('offline');
       const cursor = (r.params as { cursor?: string } | undefined)?.cursor;
       if (r.method === 'GET' && r.url === '/v1/photos') {
         const index = cursor ? Number(cursor.slice(1)) - 1 : 0;
-        return { status: 200, body: { items: state.timeline[index], nextCursor: index + 1 < state.timeline.length ? `t${index + 2}` : null } };
+        const body = { items: state.timeline[index], nextCursor: index + 1 < state.timeline.length ? `t${index + 2}` : null };
+        if (state.gate) await state.gate;
+        return { status: 200, body };
       }
       if (r.method === 'GET' && r.url === '/v1/trash') return { status: 200, body: { items: state.trash, nextCursor: null } };
       if (r.method === 'DELETE' && r.url === '/v1/trash') return { status: 202, body: { status: 'accepted' } };
@@ -170,6 +173,24 @@ describe('trash and mutations', () => {
     const next = await library.trashPage();
     expect(next.cached?.value.items).toEqual([]);
     expect((await next.fresh).items.map((p) => p.id)).toEqual(['later']);
+  });
+
+  test('a timeline GET already on its way when a photo is trashed does not bring it back: it is asked again', async () => {
+    const { library, state, requests, ids } = await server({ timeline: twoPages(), trash: [] });
+    await (await library.timelinePage()).fresh;
+    // The next GET reads the timeline before the DELETE and answers after it.
+    let open!: () => void;
+    state.gate = new Promise<void>((resolve) => (open = resolve));
+    const slow = await library.timelinePage();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await library.moveToTrash('c');
+    state.timeline = [[state.timeline[0]![0]!], state.timeline[1]!];
+    state.gate = undefined;
+    open();
+    const fresh = await (await slow).fresh;
+    expect(fresh.items.map((p) => p.id)).toEqual(['d']);
+    expect(await ids('timeline')).toEqual([['d']]);
+    expect(requests.filter((r) => r.method === 'GET' && r.url === '/v1/photos')).toHaveLength(3);
   });
 
   test('the viewer gets a photo the grid already had from the cached page, offline', async () => {
