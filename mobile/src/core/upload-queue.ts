@@ -62,6 +62,7 @@ export class UploadQueue {
   private running: Promise<void> | undefined;
   private again = false;
   private started = false;
+  private loaded = false;
   private stopped = false;
   private pausedForAuth = false;
   private cancelWake: (() => void) | undefined;
@@ -82,6 +83,7 @@ export class UploadQueue {
       for (const item of await this.store.loadAll()) if (!this.items.has(item.id)) this.items.set(item.id, item);
       // Kept copies no stored item names (the app died between keeping and storing, or before releasing) go.
       await this.options.keeper?.retainOnly([...this.items.values()].map((i) => i.source)).catch(() => undefined);
+      this.loaded = true;
       this.emit();
     }
     void this.kick();
@@ -142,6 +144,11 @@ export class UploadQueue {
     this.pausedForAuth = false;
     for (const item of this.items.values()) if (item.problem?.status === 0 && item.step !== 'failed') item.notBefore = undefined;
     void this.kick();
+  }
+
+  /** False until start() has read what a previous run left: an empty list then means "not known yet". */
+  get isLoaded(): boolean {
+    return this.loaded;
   }
 
   list(): UploadItem[] {

@@ -5,7 +5,7 @@ import { pickNotices, pickPhotos } from '../app/pick-photos';
 import { useServices } from '../app/session';
 import type { UploadItem } from '../core/upload-types';
 import type { AppRoutes } from '../navigation/routes';
-import { Banner, Button, EmptyState, Row, Screen } from '../ui/kit';
+import { Banner, Button, EmptyState, LoadingState, Row, Screen } from '../ui/kit';
 import { colors, space, type } from '../ui/theme';
 import { UploadRow } from './uploads/UploadRow';
 import { describeUpload, hashingItemId, summarize } from './uploads/upload-status';
@@ -19,6 +19,7 @@ const DENIED_MESSAGE = 'AuroraVault needs access to your photo library to upload
 export function UploadingScreen(_props: NativeStackScreenProps<AppRoutes, 'Uploading'>) {
   const { uploads } = useServices();
   const [items, setItems] = useState<readonly UploadItem[]>(() => uploads.list());
+  const [loaded, setLoaded] = useState(uploads.isLoaded);
   const [picking, setPicking] = useState(false);
   const [notices, setNotices] = useState<string[]>([]);
   const [denied, setDenied] = useState(false);
@@ -27,7 +28,14 @@ export function UploadingScreen(_props: NativeStackScreenProps<AppRoutes, 'Uploa
   const pickingNow = useRef(false);
 
   // The queue updates its items in place: copies, so the list sees a changed row as changed.
-  useEffect(() => uploads.subscribe((next) => setItems(next.map((item) => ({ ...item })))), [uploads]);
+  useEffect(
+    () =>
+      uploads.subscribe((next) => {
+        setItems(next.map((item) => ({ ...item })));
+        setLoaded(uploads.isLoaded);
+      }),
+    [uploads],
+  );
 
   const choose = useCallback(async () => {
     if (pickingNow.current) return;
@@ -69,6 +77,15 @@ export function UploadingScreen(_props: NativeStackScreenProps<AppRoutes, 'Uploa
       ))}
     </>
   );
+
+  // Straight after a restart the stored queue is still being read: not "Nothing uploading" yet.
+  if (items.length === 0 && !loaded) {
+    return (
+      <Screen>
+        <LoadingState label="Loading your uploads" />
+      </Screen>
+    );
+  }
 
   if (items.length === 0) {
     return (

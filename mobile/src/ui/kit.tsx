@@ -107,13 +107,15 @@ export type BannerKind = 'error' | 'info' | 'success' | 'warning';
 export function Banner(props: { kind: BannerKind; children: ReactNode; action?: { label: string; onPress: () => void }; testID?: string }) {
   const tone = bannerTones[props.kind];
   return (
-    <View
-      accessibilityRole={props.kind === 'error' ? 'alert' : undefined}
-      accessibilityLiveRegion={props.kind === 'error' ? 'assertive' : 'polite'}
-      style={[styles.banner, { backgroundColor: tone.background, borderColor: tone.text }]}
-      testID={props.testID}
-    >
-      <Text style={[styles.bannerText, { color: tone.text }]}>{props.children}</Text>
+    <View style={[styles.banner, { backgroundColor: tone.background, borderColor: tone.text }]} testID={props.testID}>
+      {/* The role is on the text: on the container it would fold the action button into one element. */}
+      <Text
+        accessibilityRole={props.kind === 'error' ? 'alert' : undefined}
+        accessibilityLiveRegion={props.kind === 'error' ? 'assertive' : 'polite'}
+        style={[styles.bannerText, { color: tone.text }]}
+      >
+        {props.children}
+      </Text>
       {props.action ? <Button variant="link" label={props.action.label} onPress={props.action.onPress} /> : null}
     </View>
   );

@@ -467,7 +467,9 @@ test('a keeper copies each photo before its item is stored, the queue reads the 
     return read({ ...source, uri: original }, range);
   };
   const q = new UploadQueue({ storage, scope: 'u1', transport: server, bytes: device, sha256: fakeSha256, random: () => 0.5, keeper });
+  expect(q.isLoaded).toBe(false);
   await q.start();
+  expect(q.isLoaded).toBe(true);
   q.stop();
   const [a, b] = await q.add([device.add('a', 'abc'), device.add('b', 'def')]);
   expect(events).toEqual(['keep a (stored 0)', 'keep b (stored 1)']);
