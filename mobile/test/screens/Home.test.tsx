@@ -45,9 +45,22 @@ test('after a restart the saved timeline shows while the network hangs, and with
   expect(screen.queryByText('Offline — showing saved photos')).toBeNull();
   hanging.unmount();
 
-  await renderApp({ storage, handler: () => { throw new Error('offline'); } });
+  let online = false;
+  const fresh = samplePhoto({ id: 'fresh', filename: 'fresh.jpg' });
+  await renderApp({
+    storage,
+    handler: () => {
+      if (!online) throw new Error('offline');
+      return page([fresh, ...photos]);
+    },
+  });
   expect(await screen.findByText('Offline — showing saved photos')).toBeOnTheScreen();
   expect(screen.getByRole('button', { name: 'Photo saved-1.jpg' })).toBeOnTheScreen();
+  // The network is back: the banner's Try again (the web has no pull to refresh) brings the server's page.
+  online = true;
+  fireEvent.press(screen.getByRole('button', { name: 'Try again' }));
+  expect(await screen.findByRole('button', { name: 'Photo fresh.jpg' })).toBeOnTheScreen();
+  expect(screen.queryByText('Offline — showing saved photos')).toBeNull();
 });
 
 test('the next page loads at the end of the grid with the cursor of the last one, until there is none', async () => {
@@ -68,6 +81,27 @@ test('the next page loads at the end of the grid with the cursor of the last one
   fireEvent(screen.getByTestId('photo-grid'), 'endReached');
   await act(async () => undefined);
   expect(timelineCalls(requests)).toHaveLength(2);
+});
+
+test('a next page that cannot be fetched leaves a Load more button, which fetches it', async () => {
+  let online = true;
+  const { requests } = await renderApp({
+    signedIn: true,
+    handler: (r) => {
+      if ((r.params as { cursor?: string }).cursor !== 'c2') return page([samplePhoto({ id: 'one', filename: 'one.jpg' })], 'c2');
+      if (!online) throw new Error('offline');
+      return page([samplePhoto({ id: 'two', filename: 'two.jpg' })]);
+    },
+  });
+  await screen.findByRole('button', { name: 'Photo one.jpg' });
+  online = false;
+  fireEvent(screen.getByTestId('photo-grid'), 'endReached');
+  const loadMore = await screen.findByRole('button', { name: 'Load more' });
+  online = true;
+  fireEvent.press(loadMore);
+  expect(await screen.findByRole('button', { name: 'Photo two.jpg' })).toBeOnTheScreen();
+  expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+  expect(timelineCalls(requests).map((r) => (r.params as { cursor?: string }).cursor)).toEqual([undefined, 'c2', 'c2']);
 });
 
 test('pulling to refresh asks the server again and shows what it answers', async () => {

@@ -1,7 +1,6 @@
-import { StyleSheet, View } from 'react-native';
+import { Pressable, StyleSheet, Text, View } from 'react-native';
 import type { ApiError } from '../../core/errors';
-import { Banner } from '../../ui/kit';
-import { space } from '../../ui/theme';
+import { colors, radius, space, TOUCH_TARGET } from '../../ui/theme';
 
 /** Why a list or photo could not be read, in a person's words. */
 export function describeLoadError(error: ApiError | undefined, what: string): string {
@@ -11,19 +10,39 @@ export function describeLoadError(error: ApiError | undefined, what: string): st
   return error.detail ?? error.title;
 }
 
-/** The saved pages are on screen but the server could not be reached: a small notice, with a retry on web (no pull to refresh there). */
+/**
+ * The saved pages are on screen but the server could not be reached: one small line above the grid,
+ * with Try again (the web has no pull to refresh).
+ */
 export function OfflineBanner(props: { visible: boolean; error: ApiError | undefined; onRetry: () => void }) {
   if (!props.visible) return null;
   const offline = !props.error || props.error.isNetworkError;
   return (
-    <View style={styles.banner}>
-      <Banner kind="warning" action={{ label: 'Try again', onPress: props.onRetry }} testID="offline-banner">
-        {offline ? 'Offline — showing saved photos' : 'Could not refresh — showing saved photos'}
-      </Banner>
+    <View style={styles.banner} accessibilityLiveRegion="polite" testID="offline-banner">
+      <Text style={styles.text}>{offline ? 'Offline — showing saved photos' : 'Could not refresh — showing saved photos'}</Text>
+      <Pressable accessibilityRole="button" accessibilityLabel="Try again" onPress={props.onRetry} style={({ pressed }) => [styles.action, pressed && styles.pressed]}>
+        <Text style={[styles.text, styles.actionText]}>Try again</Text>
+      </Pressable>
     </View>
   );
 }
 
 const styles = StyleSheet.create({
-  banner: { marginHorizontal: space.md, marginTop: space.md },
+  banner: {
+    marginHorizontal: space.md,
+    marginTop: space.md,
+    paddingLeft: space.md,
+    borderRadius: radius.sm,
+    borderWidth: 1,
+    borderColor: colors.warning,
+    backgroundColor: colors.warningSurface,
+    flexDirection: 'row',
+    alignItems: 'center',
+    justifyContent: 'space-between',
+    gap: space.sm,
+  },
+  text: { fontSize: 14, color: colors.warning, flexShrink: 1 },
+  action: { minHeight: TOUCH_TARGET, minWidth: TOUCH_TARGET, paddingHorizontal: space.md, justifyContent: 'center' },
+  actionText: { fontWeight: '700' },
+  pressed: { opacity: 0.7 },
 });
