@@ -38,6 +38,8 @@ export function gridRows(photos: readonly Photo[], columns: number, options: { b
   const rows: GridRow[] = [];
   let day: string | undefined;
   let current: Photo[] = [];
+  // A day seen again (an order the server did not keep) gets a second header, with its own key.
+  const headersOfDay = new Map<string, number>();
   const flush = () => {
     if (current.length === 0) return;
     rows.push({ kind: 'photos', key: `row:${current[0]!.id}`, photos: current });
@@ -49,7 +51,9 @@ export function gridRows(photos: readonly Photo[], columns: number, options: { b
       if (key !== day) {
         flush();
         day = key;
-        rows.push({ kind: 'header', key: `day:${key}`, title: formatDay(key, options.now) });
+        const seen = headersOfDay.get(key) ?? 0;
+        headersOfDay.set(key, seen + 1);
+        rows.push({ kind: 'header', key: seen === 0 ? `day:${key}` : `day:${key}:${seen}`, title: formatDay(key, options.now) });
       }
     }
     current.push(photo);

@@ -34,6 +34,10 @@ test('rows hold at most `columns` photos and a day header starts each local day'
   const flat = gridRows(photos, 2, { byDay: false, now });
   expect(flat.map((r) => (r.kind === 'photos' ? ids(r.photos).join('') : r.title))).toEqual(['ab', 'cd', 'e']);
   expect(gridRows([], 3, { byDay: true })).toEqual([]);
+
+  // Out of order (never from the server, but a list must not repeat a key): a second header, its own key.
+  const unordered = gridRows([photos[0]!, photos[4]!, photos[1]!], 3, { byDay: true, now });
+  expect(unordered.map((r) => r.key)).toEqual(['day:2026-11-21', 'row:a', 'day:2026-11-20', 'row:e', 'day:2026-11-21:1', 'row:b']);
 });
 
 test('three columns on a phone, more on a wide window, never more than eight', () => {
