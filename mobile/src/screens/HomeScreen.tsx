@@ -10,10 +10,12 @@ import { describeLoadError, OfflineBanner } from './library/LibraryStates';
 import { PhotoGrid } from './library/PhotoGrid';
 import { UploadStrip } from './library/UploadStrip';
 import { usePhotoList } from './library/usePhotoList';
+import { useProcessingRefresh } from './library/useProcessingRefresh';
 
 /** The timeline: every photo, newest first, by day; from the cache at once, then the server's. */
 export function HomeScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Home'>) {
   const list = usePhotoList('timeline');
+  useProcessingRefresh(list);
   const openUploads = useCallback(() => navigation.navigate('Uploading'), [navigation]);
   const openPhoto = useCallback((photo: Photo) => navigation.navigate('Photo', { id: photo.id, from: 'timeline' }), [navigation]);
 

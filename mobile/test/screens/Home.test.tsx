@@ -169,3 +169,31 @@ test('unfinished uploads show a strip that opens the Uploading screen', async ()
   fireEvent.press(strip);
   expect(await screen.findByRole('button', { name: 'Choose photos' })).toBeOnTheScreen();
 });
+
+test('a photo whose upload finished while it was still processing appears once the server lists it, without a pull', async () => {
+  const storage = new MemoryStore();
+  const target = { kind: 'single' as const, url: 'https://s3.test/put', headers: {}, expiresAt: '2099-01-01T00:00:00.000Z', receivedAt: Date.now() };
+  await new UploadStore(storage, TEST_USER.userId).save({
+    id: 'u1', source: { uri: 'file:///fresh.jpg', filename: 'fresh.jpg', contentType: 'image/jpeg' }, createdAt: 1, step: 'completing', sha256: 's', size: 3, photoId: 'fresh', target, etags: {}, attempts: 0,
+  });
+  const old = samplePhoto({ id: 'old', filename: 'old.jpg' });
+  let processed = false;
+  const { requests } = await renderApp({
+    signedIn: true,
+    storage,
+    handler: (r) => {
+      if (r.url === '/v1/uploads/complete') {
+        setTimeout(() => (processed = true), 500);
+        return { status: 200, body: { items: [{ photoId: 'fresh', status: 'processing' }] } };
+      }
+      if (r.url === '/v1/photos') return page(processed ? [samplePhoto({ id: 'fresh', filename: 'fresh.jpg' }), old] : [old]);
+      return never();
+    },
+  });
+  await screen.findByRole('button', { name: 'Photo old.jpg' });
+  expect(await screen.findByRole('button', { name: 'Photo fresh.jpg' }, { timeout: 8000 })).toBeOnTheScreen();
+  const calls = timelineCalls(requests).length;
+  // Listed: no more polling.
+  await act(() => new Promise((resolve) => setTimeout(resolve, 2500)));
+  expect(timelineCalls(requests)).toHaveLength(calls);
+});

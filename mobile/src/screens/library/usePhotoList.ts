@@ -19,7 +19,12 @@ export interface PhotoList {
   /** The next page failed and nothing saved stood in: the footer offers to try again. */
   moreFailed: boolean;
   hasMore: boolean;
+  /** Counts finished reloads (answered or failed): a caller that polls waits for the last one. */
+  reloads: number;
+  /** Pull to refresh: the spinner shows. */
   refresh(): void;
+  /** The same without a spinner, for refreshes the user did not ask for. */
+  revalidate(): void;
   loadMore(): void;
 }
 
@@ -37,6 +42,7 @@ export function usePhotoList(listing: Listing): PhotoList {
   const [refreshing, setRefreshing] = useState(false);
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreFailed, setMoreFailed] = useState(false);
+  const [reloads, setReloads] = useState(0);
   // The latest pages for the async steps, and a generation so a late answer never overwrites a newer reload.
   const held = useRef<ListedPage[]>([]);
   const generation = useRef(0);
@@ -80,7 +86,10 @@ export function usePhotoList(listing: Listing): PhotoList {
         if (held.current.length > 0) setOffline(true);
         else setStatus('error');
       } finally {
-        if (current()) setRefreshing(false);
+        if (current()) {
+          setRefreshing(false);
+          setReloads((n) => n + 1);
+        }
       }
     },
     [library, listing, page, show],
@@ -135,6 +144,7 @@ export function usePhotoList(listing: Listing): PhotoList {
   }, [page, show]);
 
   const refresh = useCallback(() => void reload({ fromCache: false, pull: true }), [reload]);
+  const revalidate = useCallback(() => void reload({ fromCache: false }), [reload]);
   const photos = useMemo(() => photosOf(pages), [pages]);
   return {
     photos,
@@ -145,7 +155,9 @@ export function usePhotoList(listing: Listing): PhotoList {
     loadingMore,
     moreFailed,
     hasMore: nextCursorOf(pages) !== null,
+    reloads,
     refresh,
+    revalidate,
     loadMore,
   };
 }
