@@ -11,7 +11,7 @@ import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Banner, Button, EmptyState, LoadingState } from '../ui/kit';
 import { colors, CONTENT_MAX_WIDTH, radius, space, type } from '../ui/theme';
 import { describeLoadError } from './library/LibraryStates';
-import { photoDetails } from './library/photo-details';
+import { photoDetails, trashNotice } from './library/photo-details';
 
 const GONE = 'This photo is no longer in your library';
 /** Label and value stay close enough to read across on a wide window. */
@@ -148,7 +148,7 @@ export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRou
               {loadError.isNetworkError ? 'Offline — showing saved details' : 'Could not refresh these details'}
             </Banner>
           ) : null}
-          {inTrash ? <Text style={type.caption}>This photo is in the trash. Photos in the trash are deleted forever after 30 days.</Text> : null}
+          {inTrash ? <Text style={type.body}>{trashNotice(photo.trashedAt)}</Text> : null}
           <View style={styles.details} accessibilityLabel="Details">
             {photoDetails(photo).map((detail, index) => (
               <View key={detail.label} style={[styles.detail, index > 0 && styles.divided]}>

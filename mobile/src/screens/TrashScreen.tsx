@@ -11,9 +11,11 @@ import { Banner, Button, EmptyState, LoadingState } from '../ui/kit';
 import { colors, space, type } from '../ui/theme';
 import { describeLoadError, OfflineBanner } from './library/LibraryStates';
 import { PhotoGrid } from './library/PhotoGrid';
+import { formatDaysLeft, trashDaysLeft } from './library/photo-details';
 import { usePhotoList } from './library/usePhotoList';
 
 const RETENTION = 'Photos in the trash are deleted forever after 30 days.';
+const daysLeftOf = (photo: Photo) => (photo.trashedAt ? formatDaysLeft(trashDaysLeft(photo.trashedAt)) : undefined);
 
 /** Trashed photos, newest trashed first: open one to restore it, or empty the whole trash. */
 export function TrashScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Trash'>) {
@@ -65,6 +67,7 @@ export function TrashScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'T
         photos={list.photos}
         byDay={false}
         onOpen={openPhoto}
+        captionOf={daysLeftOf}
         refreshing={list.refreshing}
         onRefresh={list.refresh}
         onEndReached={list.loadMore}

@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react-native';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react-native';
 import type { Photo } from '../../src/core/library';
 import type { FakeAnswer, FakeRequest } from '../helpers/fake-http';
 import { renderApp, samplePhoto, TEST_USER } from '../helpers/render-app';
@@ -30,16 +30,19 @@ function server(state: { timeline: Photo[]; trash: Photo[] }, extra: (r: FakeReq
 }
 
 test('the trash lists its photos with the 30-day rule; a tile opens the viewer with Restore and no way to move it to the trash', async () => {
-  const state = { timeline: [], trash: [trashed('t1', 'old-beach.jpg'), trashed('t2', 'blurry.jpg', '2026-11-29T10:00:00.000Z')] };
+  const yesterday = new Date(Date.now() - 86_400_000 - 60_000).toISOString();
+  const state = { timeline: [], trash: [trashed('t1', 'old-beach.jpg', yesterday), trashed('t2', 'blurry.jpg', yesterday)] };
   const { requests } = await renderApp({ signedIn: true, handler: server(state) });
   await openTrash();
   expect(await screen.findByRole('button', { name: 'Photo old-beach.jpg' })).toBeOnTheScreen();
   expect(screen.getByTestId('photo-tile-t2')).toBeOnTheScreen();
   expect(screen.getByText('Photos in the trash are deleted forever after 30 days.')).toBeOnTheScreen();
   expect(requests.find((r) => r.url === '/v1/trash')?.params).toEqual({ limit: 60 });
+  expect(within(screen.getByTestId('photo-tile-t1')).getByText('29 days left')).toBeOnTheScreen();
 
   fireEvent.press(screen.getByRole('button', { name: 'Photo blurry.jpg' }));
   expect(await screen.findByRole('button', { name: 'Restore' })).toBeOnTheScreen();
+  expect(screen.getByText('In the trash: deleted forever in 29 days unless you restore it.')).toBeOnTheScreen();
   expect(screen.queryByRole('button', { name: 'Move to trash' })).toBeNull();
   expect(screen.queryByRole('button', { name: /Delete forever/ })).toBeNull();
 });

@@ -21,6 +21,8 @@ export interface PhotoGridProps {
   /** The footer: a spinner while the next page loads, a button when it failed. */
   loadingMore: boolean;
   moreFailed: boolean;
+  /** A short line on each tile (the trash: days left). */
+  captionOf?: (photo: Photo) => string | undefined;
   /** Banners and explanations above the tiles (they scroll with them). */
   header?: ReactElement;
   testID?: string;
@@ -33,7 +35,7 @@ export function PhotoGrid(props: PhotoGridProps) {
   const columns = columnsFor(usable);
   const tile = Math.floor((usable - GAP * (columns - 1)) / columns);
   const rows = useMemo(() => gridRows(props.photos, columns, { byDay: props.byDay }), [props.photos, columns, props.byDay]);
-  const { onOpen } = props;
+  const { onOpen, captionOf } = props;
 
   const renderItem: ListRenderItem<GridRow> = useCallback(
     ({ item }) =>
@@ -44,11 +46,11 @@ export function PhotoGrid(props: PhotoGridProps) {
       ) : (
         <View style={styles.row}>
           {item.photos.map((photo) => (
-            <PhotoTile key={photo.id} photo={photo} size={tile} onOpen={onOpen} />
+            <PhotoTile key={photo.id} photo={photo} size={tile} onOpen={onOpen} caption={captionOf?.(photo)} />
           ))}
         </View>
       ),
-    [tile, onOpen],
+    [tile, onOpen, captionOf],
   );
 
   const footer = props.loadingMore ? (

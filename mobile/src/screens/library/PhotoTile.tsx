@@ -2,20 +2,21 @@ import { Image } from 'expo-image';
 import { memo } from 'react';
 import { Pressable, StyleSheet, Text, View } from 'react-native';
 import type { Photo } from '../../core/library';
-import { colors, space } from '../../ui/theme';
+import { colors, radius, space } from '../../ui/theme';
 
 /**
  * One square of the grid: the thumbnail over its ThumbHash while it loads, or a neutral "Processing"
  * tile while the server has no thumbnail yet. Its name ("Photo IMG_1.jpg") is what screen readers and
  * the browser test find it by.
  */
-export const PhotoTile = memo(function PhotoTile(props: { photo: Photo; size: number; onOpen: (photo: Photo) => void }) {
+export const PhotoTile = memo(function PhotoTile(props: { photo: Photo; size: number; onOpen: (photo: Photo) => void; caption?: string }) {
   const { photo, size } = props;
   const thumbnail = photo.urls.thumbnail;
   return (
     <Pressable
       accessibilityRole="button"
       accessibilityLabel={`Photo ${photo.filename}`}
+      accessibilityHint={props.caption}
       testID={`photo-tile-${photo.id}`}
       onPress={() => props.onOpen(photo)}
       style={({ pressed }) => [styles.tile, { width: size, height: size }, pressed && styles.pressed]}
@@ -36,6 +37,13 @@ export const PhotoTile = memo(function PhotoTile(props: { photo: Photo; size: nu
           <Text style={styles.processingText}>Processing</Text>
         </View>
       )}
+      {props.caption ? (
+        <View style={styles.caption}>
+          <Text style={styles.captionText} numberOfLines={1}>
+            {props.caption}
+          </Text>
+        </View>
+      ) : null}
     </Pressable>
   );
 });
@@ -46,4 +54,6 @@ const styles = StyleSheet.create({
   fill: { width: '100%', height: '100%' },
   processing: { alignItems: 'center', justifyContent: 'center', padding: space.xs },
   processingText: { fontSize: 12, fontWeight: '600', color: colors.muted, textAlign: 'center' },
+  caption: { position: 'absolute', left: space.xs, bottom: space.xs, maxWidth: '90%', backgroundColor: colors.surface, borderRadius: radius.sm, paddingHorizontal: space.xs + 2, paddingVertical: 2 },
+  captionText: { fontSize: 12, fontWeight: '600', color: colors.text },
 });

@@ -39,6 +39,29 @@ function exposure(exif: Exif): string | undefined {
   return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
+/** The trash keeps a photo this long (the server's purge; the screens only say it). */
+export const TRASH_DAYS = 30;
+
+/** Whole days until the trash deletes a photo for good, counted up ("1 day" until the last moment), never below 0. */
+export function trashDaysLeft(trashedAt: string, now: number = Date.now()): number {
+  const left = Date.parse(trashedAt) + TRASH_DAYS * 86_400_000 - now;
+  return Math.max(0, Math.ceil(left / 86_400_000));
+}
+
+/** "29 days left", "1 day left", "Deleting soon". */
+export function formatDaysLeft(days: number): string {
+  if (days <= 0) return 'Deleting soon';
+  return `${days} ${days === 1 ? 'day' : 'days'} left`;
+}
+
+/** What the viewer says about a photo in the trash. */
+export function trashNotice(trashedAt: string | undefined, now: number = Date.now()): string {
+  if (!trashedAt) return `In the trash. Photos in the trash are deleted forever after ${TRASH_DAYS} days.`;
+  const days = trashDaysLeft(trashedAt, now);
+  if (days <= 0) return 'In the trash: deleted forever soon unless you restore it.';
+  return `In the trash: deleted forever in ${days} ${days === 1 ? 'day' : 'days'} unless you restore it.`;
+}
+
 /** "48.85837° N, 2.29448° E" */
 export function formatLocation(location: { lat: number; lon: number }): string {
   const ns = location.lat >= 0 ? 'N' : 'S';

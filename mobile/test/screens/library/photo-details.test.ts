@@ -1,6 +1,6 @@
 import type { Photo } from '../../../src/core/library';
 import type { UploadItem } from '../../../src/core/upload-types';
-import { formatLocation, photoDetails } from '../../../src/screens/library/photo-details';
+import { formatDaysLeft, formatLocation, photoDetails, trashDaysLeft, trashNotice } from '../../../src/screens/library/photo-details';
 import { uploadSummary } from '../../../src/screens/library/UploadStrip';
 import { formatDateTime } from '../../../src/ui/format';
 
@@ -35,4 +35,17 @@ test('the upload strip counts unfinished and failed items, and is absent when no
   expect(uploadSummary([item('a', 'requesting')])?.text).toBe('Uploading 1 photo…');
   expect(uploadSummary([item('a', 'failed'), item('b', 'failed')])).toEqual({ text: '2 uploads need attention', attention: true });
   expect(uploadSummary([item('a', 'uploading'), item('b', 'failed')])).toEqual({ text: 'Uploading 1 photo… · 1 upload needs attention', attention: true });
+});
+
+test('days left in the trash count up from the 30-day purge and never go below zero', () => {
+  const trashedAt = '2026-11-01T12:00:00.000Z';
+  const at = (iso: string) => Date.parse(iso);
+  expect(trashDaysLeft(trashedAt, at('2026-11-01T12:00:00.000Z'))).toBe(30);
+  expect(trashDaysLeft(trashedAt, at('2026-11-01T12:00:01.000Z'))).toBe(30);
+  expect(trashDaysLeft(trashedAt, at('2026-11-30T12:00:00.000Z'))).toBe(1);
+  expect(trashDaysLeft(trashedAt, at('2026-12-01T11:59:59.000Z'))).toBe(1);
+  expect(trashDaysLeft(trashedAt, at('2026-12-05T00:00:00.000Z'))).toBe(0);
+  expect([30, 1, 0].map(formatDaysLeft)).toEqual(['30 days left', '1 day left', 'Deleting soon']);
+  expect(trashNotice(trashedAt, at('2026-11-30T12:00:00.000Z'))).toBe('In the trash: deleted forever in 1 day unless you restore it.');
+  expect(trashNotice(undefined)).toMatch(/after 30 days/);
 });
