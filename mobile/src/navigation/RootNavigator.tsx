@@ -11,7 +11,7 @@ import { ResetPasswordScreen } from '../screens/auth/ResetPasswordScreen';
 import { SignUpScreen } from '../screens/auth/SignUpScreen';
 import { TrashScreen } from '../screens/TrashScreen';
 import { UploadingScreen } from '../screens/UploadingScreen';
-import { linking, type AppRoutes, type AuthRoutes } from './routes';
+import { appLinking, authLinking, type AppRoutes, type AuthRoutes } from './routes';
 
 const Auth = createNativeStackNavigator<AuthRoutes>();
 const App = createNativeStackNavigator<AppRoutes>();
@@ -28,7 +28,12 @@ export function RootNavigator() {
   const session = useSession();
   if (session.status === 'loading') return <LoadingState label="Opening AuroraVault" />;
   return (
-    <NavigationContainer theme={theme} linking={linking as never} documentTitle={{ formatter: (options) => (options?.title ? `${options.title} · AuroraVault` : 'AuroraVault') }}>
+    // Keyed by the session's status: signing in or out starts the other stack afresh, with its own URLs.
+    <NavigationContainer
+      key={session.status}
+      theme={theme}
+      linking={(session.status === 'signedIn' ? appLinking : authLinking) as never}
+      documentTitle={{ formatter: (options) => (options?.title ? `${options.title} · AuroraVault` : 'AuroraVault') }}>
       {session.status === 'signedIn' ? (
         <App.Navigator screenOptions={headerOptions}>
           <App.Screen name="Home" component={HomeScreen} options={{ title: 'Photos' }} />

@@ -17,19 +17,23 @@ export type AppRoutes = {
   Account: undefined;
 };
 
-/** Web URLs (a reload stays on its screen; the server answers every app path with the app). */
-export const linking: LinkingOptions<AuthRoutes & AppRoutes> = {
+/**
+ * Web URLs: a reload stays on its screen (the server answers every app path with the app). Each stack
+ * has its own, with its first screen beneath whatever a URL opens, so a link straight to /trash or
+ * /photos/:id still has a way back.
+ */
+export const authLinking: LinkingOptions<AuthRoutes> = {
   prefixes: [],
   config: {
-    screens: {
-      Login: 'login',
-      SignUp: 'signup',
-      ResetPassword: 'reset-password',
-      Home: '',
-      Uploading: 'uploads',
-      Photo: 'photos/:id',
-      Trash: 'trash',
-      Account: 'account',
-    },
+    initialRouteName: 'Login',
+    screens: { Login: 'login', SignUp: 'signup', ResetPassword: 'reset-password' },
+  },
+};
+
+export const appLinking: LinkingOptions<AppRoutes> = {
+  prefixes: [],
+  config: {
+    initialRouteName: 'Home',
+    screens: { Home: '', Uploading: 'uploads', Photo: 'photos/:id', Trash: 'trash', Account: 'account' },
   },
 };
