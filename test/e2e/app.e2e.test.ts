@@ -245,6 +245,8 @@ step('opens a photo with its details, moves it to the trash and restores it from
   await tile(photo).waitFor();
   await shot('trash');
   await tile(photo).click();
+  await control('Restore').waitFor();
+  await shot('photo-viewer-in-trash');
   await control('Restore').click();
   await until(async () => (await photosListed()).some((listed) => listed.filename === photo));
   await page.goBack();
@@ -289,4 +291,5 @@ step('signs out, resets the password with the mailed code and logs in with the n
   await field('Password').fill(password);
   await control('Log in').click();
   for (const filename of [...FIRST_PHOTOS, UPLOADED_DURING_RESTART]) await thumbnailShown(filename);
+  await shot('home-grid-after-login');
 });

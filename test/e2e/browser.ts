@@ -21,13 +21,16 @@ export async function launchChromium(): Promise<Browser> {
 
 export const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots');
 
-/** Saves the whole page as artifacts/screenshots/<nn>-<name>.png (the screens, for people to look at). */
+/**
+ * Saves the whole page as artifacts/screenshots/<nn>-<name>.png (the screens, for people to look at).
+ * Animations are run to their end first: a dialog caught mid-fade is not what a person sees.
+ */
 export function screenshotter(page: Page) {
   fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   let count = 0;
   return async (name: string) => {
     count += 1;
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${String(count).padStart(2, '0')}-${name}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${String(count).padStart(2, '0')}-${name}.png`), fullPage: true, animations: 'disabled' });
   };
 }

@@ -47,9 +47,11 @@ export async function startPlatform(): Promise<Platform> {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       WEB_APP_DIR: web.dir,
-      // Thumbnails are made by the job workers; a short poll keeps a stop quick.
+      // Thumbnails are made by the job workers. Short polls: stopApi aborts a long poll on the client side,
+      // but the local SQS keeps it open and hands it the next job (the restarted API's), which then stays
+      // invisible for the visibility timeout (60 s) before another worker gets it.
       WORKER_CONCURRENCY: '2',
-      WORKER_WAIT_SECONDS: '1',
+      WORKER_WAIT_SECONDS: '0',
       RATE_LIMIT_AUTH_IP_PER_MINUTE: '10000',
       RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES: '10000',
     }),
