@@ -167,12 +167,8 @@ step('uploads three photos through the file chooser and shows their thumbnails o
   for (const filename of FIRST_PHOTOS) await uploadRow(filename).getByText('Uploaded', { exact: true }).waitFor();
   await shot('uploading-done');
 
+  // Home shows them by itself once the server has processed them (no refresh by the person).
   await page.goBack();
-  // Home reloads when an upload is done, but the timeline lists only processed photos and nothing
-  // reloads it when processing ends: once the server lists them, the person refreshes.
-  // TODO(H3): remove this Refresh when Home follows processing by itself.
-  await until(async () => (await photosListed()).length === FIRST_PHOTOS.length, PROCESSING_MS);
-  await control('Refresh').click();
   for (const filename of FIRST_PHOTOS) await thumbnailShown(filename);
   await shot('home-grid');
 });
@@ -200,10 +196,20 @@ step('finishes an upload after the API stopped in the middle of it and started a
   await put.release();
   await uploadRow(UPLOADED_DURING_RESTART).getByText(/^Waiting to retry/).waitFor();
   await shot('uploading-api-down');
+  // Home without the API: the saved photos, saying it is offline.
+  await page.goBack();
+  await control('Refresh').click();
+  await page.getByTestId('offline-banner').filter({ visible: true }).waitFor();
+  await tile(FIRST_PHOTOS[0]!).waitFor();
+  await shot('home-offline');
+
   await platform.startApi();
+  await control('Upload photos').click();
   // No "Retry now": the queue's own backoff must bring it through.
   await uploadRow(UPLOADED_DURING_RESTART).getByText('Uploaded', { exact: true }).waitFor({ timeout: 30_000 });
   await shot('uploading-resumed');
+  // It went on from where it stopped: the bytes were sent once.
+  expect(put.seen()).toHaveLength(1);
 
   // The timeline lists processed photos: wait for the fourth, then check it is the only new one.
   const everyPhoto = [...FIRST_PHOTOS, UPLOADED_DURING_RESTART];
@@ -292,4 +298,21 @@ step('signs out, resets the password with the mailed code and logs in with the n
   await control('Log in').click();
   for (const filename of [...FIRST_PHOTOS, UPLOADED_DURING_RESTART]) await thumbnailShown(filename);
   await shot('home-grid-after-login');
+});
+
+step('lays out Home on a narrow phone, and Home, the viewer and Login in a desktop browser window', async () => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await control('Account').waitFor();
+  await shot('home-narrow-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  for (const filename of FIRST_PHOTOS) await thumbnailShown(filename);
+  await shot('desktop-home');
+  await tile(FIRST_PHOTOS[0]!).click();
+  await control('Move to trash').waitFor();
+  await shot('desktop-photo-viewer');
+  await page.goBack();
+  await control('Account').click();
+  await control('Sign out').click();
+  await control('Log in').waitFor();
+  await shot('desktop-login');
 });
