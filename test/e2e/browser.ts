@@ -22,15 +22,42 @@ export async function launchChromium(): Promise<Browser> {
 export const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots');
 
 /**
- * Saves the whole page as artifacts/screenshots/<nn>-<name>.png (the screens, for people to look at).
+ * In the page: every visible control smaller than a 44 pt touch target or without an accessible name
+ * (a string, since the root's TypeScript has no DOM types).
+ */
+const AUDIT_CONTROLS = `(() => {
+  const controls = document.querySelectorAll('button, a, input, textarea, [role="button"], [role="link"], [role="checkbox"], [role="switch"]');
+  return [...controls].filter((element) => element.checkVisibility()).flatMap((element) => {
+    const box = element.getBoundingClientRect();
+    const name = (element.getAttribute('aria-label') || element.textContent || element.getAttribute('placeholder') || '').trim();
+    const problems = [];
+    if (box.width < 44 || box.height < 44) problems.push('smaller than 44x44 (' + Math.round(box.width) + 'x' + Math.round(box.height) + ')');
+    if (!name) problems.push('no accessible name');
+    return problems.length ? [{ control: name || element.outerHTML.slice(0, 80), problems }] : [];
+  });
+})()`;
+
+export interface ControlAudit {
+  control: string;
+  problems: string[];
+}
+
+/**
+ * Saves the whole page as artifacts/screenshots/<nn>-<name>.png (the screens, for people to look at), and
+ * lists each screen's undersized or unnamed controls in artifacts/screenshots/controls.json.
  * Animations are run to their end first: a dialog caught mid-fade is not what a person sees.
  */
 export function screenshotter(page: Page) {
   fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const audit: Record<string, ControlAudit[]> = {};
   let count = 0;
   return async (name: string) => {
     count += 1;
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${String(count).padStart(2, '0')}-${name}.png`), fullPage: true, animations: 'disabled' });
+    const file = `${String(count).padStart(2, '0')}-${name}`;
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`), fullPage: true, animations: 'disabled' });
+    const found = (await page.evaluate(AUDIT_CONTROLS)) as ControlAudit[];
+    if (found.length > 0) audit[file] = found;
+    fs.writeFileSync(path.join(SCREENSHOTS, 'controls.json'), `${JSON.stringify(audit, null, 2)}\n`);
   };
 }
