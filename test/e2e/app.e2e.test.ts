@@ -7,7 +7,7 @@ import { startPlatform, type Platform } from './platform.js';
 
 /**
  * The product in a real browser: the app's web build on the real API and local AWS stack, driven
- * through the accessible names the screens promise (see the screens' contract in the issue's notes).
+ * through the accessible names the screens promise (their component tests in mobile/test/screens use them too).
  * The tests run in order, one user's story; every screen is saved to artifacts/screenshots/.
  */
 
@@ -116,7 +116,7 @@ function step(name: string, run: () => Promise<void>, timeoutMs = STEP_MS): void
       try {
         await run();
       } catch (error) {
-        await shot('FAILED').catch(() => undefined);
+        await shot?.('FAILED').catch(() => undefined);
         throw error;
       }
       expect(pageErrors).toEqual([]);
