@@ -1,8 +1,9 @@
+import { Platform, Pressable, StyleSheet, Text } from 'react-native';
 import { NavigationContainer, DefaultTheme, type Theme } from '@react-navigation/native';
 import { createNativeStackNavigator } from '@react-navigation/native-stack';
 import { useSession } from '../app/session';
 import { LoadingState } from '../ui/kit';
-import { colors } from '../ui/theme';
+import { colors, TOUCH_TARGET } from '../ui/theme';
 import { AccountScreen } from '../screens/AccountScreen';
 import { HomeScreen } from '../screens/HomeScreen';
 import { LoginScreen } from '../screens/auth/LoginScreen';
@@ -23,6 +24,29 @@ const theme: Theme = {
 
 const headerOptions = { headerTitleStyle: { fontWeight: '700' as const }, headerTintColor: colors.primary, headerShadowVisible: false };
 
+/**
+ * The web header's own back button is a 30 px target; this one is 44 (phones keep their native one,
+ * which also handles the swipe back).
+ */
+function WebBackButton(props: { onPress: () => void }) {
+  return (
+    <Pressable accessibilityRole="button" accessibilityLabel="Back" onPress={props.onPress} style={({ pressed }) => [styles.back, pressed && styles.backPressed]}>
+      <Text style={styles.backArrow}>←</Text>
+    </Pressable>
+  );
+}
+
+const appScreenOptions = ({ navigation }: { navigation: { canGoBack(): boolean; goBack(): void } }) =>
+  Platform.OS === 'web'
+    ? { ...headerOptions, headerLeft: () => (navigation.canGoBack() ? <WebBackButton onPress={() => navigation.goBack()} /> : null) }
+    : headerOptions;
+
+const styles = StyleSheet.create({
+  back: { minWidth: TOUCH_TARGET, minHeight: TOUCH_TARGET, alignItems: 'center', justifyContent: 'center', borderRadius: TOUCH_TARGET / 2, marginRight: 4 },
+  backPressed: { backgroundColor: colors.placeholder },
+  backArrow: { fontSize: 24, lineHeight: 28, color: colors.primary },
+});
+
 /** Signed out: the auth screens only; signed in: the library. Switching stacks is the whole auth guard. */
 export function RootNavigator() {
   const session = useSession();
@@ -35,7 +59,7 @@ export function RootNavigator() {
       linking={(session.status === 'signedIn' ? appLinking : authLinking) as never}
       documentTitle={{ formatter: (options) => (options?.title ? `${options.title} · AuroraVault` : 'AuroraVault') }}>
       {session.status === 'signedIn' ? (
-        <App.Navigator screenOptions={headerOptions}>
+        <App.Navigator screenOptions={appScreenOptions}>
           <App.Screen name="Home" component={HomeScreen} options={{ title: 'Photos' }} />
           <App.Screen name="Uploading" component={UploadingScreen} options={{ title: 'Uploads' }} />
           <App.Screen name="Photo" component={PhotoScreen} options={{ title: 'Photo' }} />
