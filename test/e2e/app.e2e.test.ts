@@ -15,9 +15,12 @@ const FIXTURES = path.resolve(__dirname, '../fixtures/images');
 const FIRST_PHOTOS = ['exif.jpg', 'rotated-6.jpg', 'photo.png'];
 const UPLOADED_DURING_RESTART = 'photo.webp';
 const NEW_PASSWORD = 'Brighter-Photos-2027';
-const STEP_MS = 60_000;
-/** Photo processing (job workers, a decoder process started on first use) on a busy 2-core machine. */
-const PROCESSING_MS = 30_000;
+const STEP_MS = 90_000;
+/**
+ * Photo processing (job workers, a decoder process started on first use) on a busy 2-core machine, plus
+ * Home's quiet revalidation while uploads are processed (after 2, 4, 8 s, then every 15 s).
+ */
+const PROCESSING_MS = 50_000;
 
 let platform: Platform;
 let browser: Browser;
