@@ -134,34 +134,22 @@ export class LibraryService {
     return this.deps.deletion.deletePhoto(photo, 'uploading');
   }
 
-  /** The contract's Photo, with URLs signed for the current 10-minute window. */
-  async toJson(photo: PhotoRecord): Promise<PhotoJson> {
+  /**
+   * The contract's Photo, with URLs signed for the current 10-minute window. Synchronous when the
+   * signer already holds the URLs (the common case: a page asks for 180 of them), so a listing does
+   * not pay a promise per URL.
+   */
+  toJson(photo: PhotoRecord): PhotoJson | Promise<PhotoJson> {
     const window = urlWindowStart(this.now());
-    const sign = async (key: string) => this.deps.signer.signGet(key, window);
     // Bytes that were never checked against the declared SHA-256 (uploading, processing) or failed it
     // (rejected) are never handed out: an upload URL must not become a way to share arbitrary files.
-    const [original, thumbnail, preview] = await Promise.all([
-      photo.status === 'ready' ? sign(photo.s3Key) : undefined,
-      photo.derivatives ? sign(photo.derivatives.thumbnail) : undefined,
-      photo.derivatives ? sign(photo.derivatives.preview) : undefined,
-    ]);
-    return {
-      id: photo.photoId,
-      status: photo.status,
-      filename: photo.filename,
-      contentType: photo.contentType,
-      size: photo.size,
-      sha256: photo.sha256,
-      ...(photo.width !== undefined ? { width: photo.width } : {}),
-      ...(photo.height !== undefined ? { height: photo.height } : {}),
-      takenAt: photo.takenAt ?? photo.uploadedAt,
-      uploadedAt: photo.uploadedAt,
-      ...(photo.exif !== undefined ? { exif: photo.exif } : {}),
-      ...(photo.location !== undefined ? { location: photo.location } : {}),
-      ...(photo.thumbhash !== undefined ? { thumbhash: photo.thumbhash } : {}),
-      ...(photo.trashedAt !== undefined ? { trashedAt: photo.trashedAt } : {}),
-      urls: { ...(thumbnail ? { thumbnail } : {}), ...(preview ? { preview } : {}), ...(original ? { original } : {}) },
-    };
+    const original = photo.status === 'ready' ? this.deps.signer.signGet(photo.s3Key, window) : undefined;
+    const thumbnail = photo.derivatives ? this.deps.signer.signGet(photo.derivatives.thumbnail, window) : undefined;
+    const preview = photo.derivatives ? this.deps.signer.signGet(photo.derivatives.preview, window) : undefined;
+    if (typeof original === 'object' || typeof thumbnail === 'object' || typeof preview === 'object') {
+      return Promise.all([original, thumbnail, preview]).then(([o, t, p]) => photoJson(photo, o, t, p));
+    }
+    return photoJson(photo, original, thumbnail, preview);
   }
 
   private async list(listing: Listing, userId: string, limit: number, cursor: string | undefined): Promise<PhotoPageJson> {
@@ -176,7 +164,8 @@ export class LibraryService {
     // The index should hold only what belongs (ready and untrashed / trashed); a record caught
     // mid-race in the wrong one is left out rather than shown twice. The cursor still follows the index.
     const items = page.filter((p) => (listing === 'timeline' ? p.status === 'ready' && !p.trashedAt : p.trashedAt !== undefined));
-    return { items: await Promise.all(items.map((p) => this.toJson(p))), nextCursor };
+    const json = items.map((p) => this.toJson(p));
+    return { items: json.some((j) => j instanceof Promise) ? await Promise.all(json) : (json as PhotoJson[]), nextCursor };
   }
 
   /** The item's key in the listing's index: what DynamoDB's LastEvaluatedKey would be. */
@@ -204,4 +193,25 @@ export class LibraryService {
     }
     return key;
   }
+}
+
+/** The record as the contract shows it, with its signed URLs. */
+function photoJson(photo: PhotoRecord, original?: string, thumbnail?: string, preview?: string): PhotoJson {
+  return {
+    id: photo.photoId,
+    status: photo.status,
+    filename: photo.filename,
+    contentType: photo.contentType,
+    size: photo.size,
+    sha256: photo.sha256,
+    ...(photo.width !== undefined ? { width: photo.width } : {}),
+    ...(photo.height !== undefined ? { height: photo.height } : {}),
+    takenAt: photo.takenAt ?? photo.uploadedAt,
+    uploadedAt: photo.uploadedAt,
+    ...(photo.exif !== undefined ? { exif: photo.exif } : {}),
+    ...(photo.location !== undefined ? { location: photo.location } : {}),
+    ...(photo.thumbhash !== undefined ? { thumbhash: photo.thumbhash } : {}),
+    ...(photo.trashedAt !== undefined ? { trashedAt: photo.trashedAt } : {}),
+    urls: { ...(thumbnail ? { thumbnail } : {}), ...(preview ? { preview } : {}), ...(original ? { original } : {}) },
+  };
 }
