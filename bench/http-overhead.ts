@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
+import { quick, spread, writeResult } from './support/results.js';
 import { median } from './support/stats.js';
 
 /**
  * The app's request pipeline (helmet headers, request ids, zod serialization, problem+json
  * error handling) against a bare Fastify route, measured in the same run on GET /health/live.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 5));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (quick ? 1 : 3));
 
 async function load(url: string) {
   const result = await autocannon({ url: `${url}/health/live`, connections: 32, duration: SECONDS });
@@ -47,6 +48,11 @@ async function main(): Promise<void> {
   console.log(`  bare Fastify route (baseline): ${b.rps.toFixed(0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
   console.log(`  AuroraVault app:               ${a.rps.toFixed(0)} req/s, p50 ${a.p50} ms, p99 ${a.p99} ms`);
   console.log(`  app / baseline throughput:     ${(a.rps / b.rps).toFixed(2)}x`);
+  writeResult('http-overhead', {
+    baseline: { description: 'a bare Fastify route, GET /health/live, same process', rps: spread(bare.map((r) => r.rps)), p50Ms: b.p50, p99Ms: b.p99 },
+    figures: { app: { rps: spread(app.map((r) => r.rps)), p50Ms: a.p50, p99Ms: a.p99 }, appOverBaselineThroughput: a.rps / b.rps },
+    parameters: { rounds: ROUNDS, seconds: SECONDS, connections: 32 },
+  });
 }
 
 void main().catch((error: unknown) => {

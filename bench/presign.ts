@@ -5,6 +5,7 @@ import { HttpRequest, escapeUri } from '@smithy/core/protocols';
 import { SignatureV4, getCanonicalQuery } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 import { createPresigner, type PresignPutInput } from '../src/aws/s3-presigner.js';
+import { quick, spread, writeResult } from './support/results.js';
 import { median } from './support/stats.js';
 
 /**
@@ -13,7 +14,7 @@ import { median } from './support/stats.js';
  * signed headers (the baseline), and @smithy/signature-v4's SignatureV4.presign called directly
  * (the signing without the SDK's middleware) as a middle reference. Alternating rounds, medians.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 20));
 const BATCH = 50;
 const SAMPLE_MS = 40; // each sample repeats the batch for about this long
 
@@ -149,6 +150,11 @@ async function main(): Promise<void> {
   console.log(row('  AuroraVault presigner:           ', m.ours));
   console.log(`  getSignedUrl / ours:              ${(m.sdk / m.ours).toFixed(1)}x`);
   console.log(`  SignatureV4.presign / ours:       ${(m.sigv4 / m.ours).toFixed(1)}x`);
+  writeResult('presign', {
+    baseline: { description: `the SDK's getSignedUrl, a batch of ${BATCH} PUT URLs`, microsecondsPerBatch: spread(samples.sdk) },
+    figures: { ours: { microsecondsPerBatch: spread(samples.ours) }, signatureV4: { microsecondsPerBatch: spread(samples.sigv4) }, baselineOverOurs: m.sdk / m.ours, signatureV4OverOurs: m.sigv4 / m.ours },
+    parameters: { rounds: ROUNDS, batch: BATCH },
+  });
 }
 
 void main().catch((error: unknown) => {

@@ -12,6 +12,7 @@ import { readImageHeader } from '../src/photos/processing/image-header.js';
 import { processPhoto } from '../src/photos/processing/process-photo.js';
 import type { AllowedType } from '../src/photos/processing/sniff.js';
 import { dngHead } from '../test/photos/processing/synthetic.js';
+import { quick, writeResult } from './support/results.js';
 
 /**
  * Peak memory of photo processing with the default configuration (TASK_MEMORY_MB, WORKER_CONCURRENCY,
@@ -19,12 +20,12 @@ import { dngHead } from '../test/photos/processing/synthetic.js';
  * job side: streams, hashing, temp files) plus every decoder process, sampled every 10 ms and summed.
  * Inputs are made first in a separate process, so their making does not count. Linux only (/proc).
  *
- *   npm run bench processing-memory          (BENCH_QUICK=1: smaller inputs, to try the bench itself)
+ *   npm run bench processing-memory          (--quick or BENCH_QUICK=1: smaller inputs, to try the bench itself)
  */
 const MiB = 1024 ** 2;
 const config = loadConfig({});
 const budget = config.processing;
-const scale = process.env.BENCH_QUICK ? 0.05 : 1;
+const scale = quick ? 0.05 : 1;
 
 interface Input {
   name: string;
@@ -108,6 +109,8 @@ interface Job {
   run: (pool: DecoderPool) => Promise<string>;
 }
 
+const measured: { title: string; seconds: number; peakMiB: number; mainMiB: number; decodersMiB: number; decoders: number }[] = [];
+
 async function measure(title: string, jobs: Job[]): Promise<void> {
   const pool = new DecoderPool(budget);
   let peak = { total: 0, main: 0, decoders: 0, count: 0 };
@@ -124,13 +127,15 @@ async function measure(title: string, jobs: Job[]): Promise<void> {
   console.log(`\n${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   for (const outcome of outcomes) console.log(`  ${outcome}`);
   console.log(`  peak RSS: ${mb(peak.total)} = this process ${mb(peak.main)} + ${peak.count} decoders ${mb(peak.decoders)}`);
+  const mib = (bytes: number) => Math.round(bytes / MiB);
+  measured.push({ title, seconds: (Date.now() - started) / 1000, peakMiB: mib(peak.total), mainMiB: mib(peak.main), decodersMiB: mib(peak.decoders), decoders: peak.count });
 }
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-memory-'));
   try {
     // Made in another process: making 100 MP pictures costs memory that is not the one measured.
-    const made = spawnSync(process.execPath, [...process.execArgv, __filename, 'generate', dir], { stdio: 'inherit' });
+    const made = spawnSync(process.execPath, [...process.execArgv, __filename, 'generate', dir, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
     if (made.status !== 0) throw new Error('could not make the inputs');
     const inputs: Input[] = [
       { name: 'largest.jpg', type: 'image/jpeg', file: path.join(dir, 'largest.jpg') },
@@ -178,6 +183,11 @@ async function main(): Promise<void> {
       dngJob('random 5 GiB "DNG"', 5 * 1024 * MiB, false),
     ]);
     await measure('4 x a valid 1 GiB DNG (4000x3000 preview in IFD0) at once', Array.from({ length: 4 }, (_, i) => dngJob(`dng ${i + 1}`, Math.floor(1024 * MiB * scale), true)));
+    writeResult('processing-memory', {
+      baseline: { description: 'the task memory the budget is made for (TASK_MEMORY_MB)', taskMemoryMiB: Number(process.env.TASK_MEMORY_MB ?? DEFAULT_TASK_MEMORY_MB), decodeBudgetMiB: Math.round(budget.decodeBudgetBytes / MiB) },
+      figures: { peaks: measured, highestPeakMiB: Math.max(...measured.map((m) => m.peakMiB)) },
+      parameters: { scale, workers: budget.decoders },
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

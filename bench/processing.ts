@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
 import { makeDerivatives, PREVIEW, THUMBHASH_SOURCE, THUMBNAIL } from '../src/photos/processing/derivatives.js';
 import { type AllowedType } from '../src/photos/processing/sniff.js';
+import { quick, spread, writeResult } from './support/results.js';
 import { median } from './support/stats.js';
 
 /**
@@ -15,7 +16,7 @@ import { median } from './support/stats.js';
  * One core: sharp.concurrency(1), libuv's pool at one thread (this script re-runs itself with
  * UV_THREADPOOL_SIZE=1), libvips' operation cache off (it would otherwise reuse the naive pipeline's decodes).
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 5));
 const WIDTH = 4032;
 const HEIGHT = 3024;
 
@@ -153,6 +154,16 @@ async function main(): Promise<void> {
       Array.from({ length: ROUNDS }, (_, i) => [...results.values()].reduce((sum, r) => sum + r[key][i]!, 0) / results.size);
     row('mix', median(sumRound('naive')), median(sumRound('ours')), median(sumRound('naiveCpu')), median(sumRound('oursCpu')));
     console.log(`  (mix = ${[...results.keys()].join(' + ')}, one of each per round; CPU = process CPU time per photo)`);
+    const perFormat = (key: 'naive' | 'ours' | 'naiveCpu' | 'oursCpu') => Object.fromEntries([...results].map(([name, r]) => [name, spread(r[key])]));
+    writeResult('processing', {
+      baseline: { description: 'naive pipeline: every output decodes the source again (ms per photo, one core)', ms: perFormat('naive'), cpuMs: perFormat('naiveCpu') },
+      figures: {
+        ours: { ms: perFormat('ours'), cpuMs: perFormat('oursCpu') },
+        naiveOverOurs: Object.fromEntries([...results].map(([name, r]) => [name, median(r.naive) / median(r.ours)])),
+        mixNaiveOverOurs: median(sumRound('naive')) / median(sumRound('ours')),
+      },
+      parameters: { rounds: ROUNDS, width: WIDTH, height: HEIGHT },
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import { createPrivateKey, generateKeyPairSync, randomUUID, sign, verify } from 
 import { CloudFrontUrlSigner, cloudFrontBase64, customPolicy, encodeKeyPath, fromCloudFrontBase64 } from '../src/photos/cloudfront-url-signer.js';
 import { photoKeys } from '../src/photos/photo-id.js';
 import { URL_EXPIRES_SECONDS, urlWindowStart } from '../src/photos/url-signer.js';
+import { quick, spread, writeResult } from './support/results.js';
 import { median } from './support/stats.js';
 
 /**
@@ -18,7 +19,7 @@ import { median } from './support/stats.js';
  *
  * Alternating rounds, medians, µs per page and per URL.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 15));
 const PAGE = 50;
 const SAMPLE_MS = 40;
 
@@ -94,6 +95,11 @@ function main(): void {
     console.log(`${name.padEnd(22)} ${m.toFixed(0).padStart(8)} ${(m / PAGE).toFixed(2).padStart(8)}   x${(base / m).toFixed(1)}`);
   }
   console.log(`signatures by our signer: ${signer.signatureCount} for ${signer.cacheSize} cached (user, window) entries`);
+  writeResult('url-signing', {
+    baseline: { description: `one RSA-SHA1 signature per URL, a page of ${PAGE}`, microsecondsPerPage: spread(samples['per-URL signature']) },
+    figures: Object.fromEntries(names.map((n) => [n, { microsecondsPerPage: spread(samples[n]), speedUpOverBaseline: base / median(samples[n]) }])),
+    parameters: { rounds: ROUNDS, page: PAGE },
+  });
 }
 
 main();

@@ -1,0 +1,161 @@
+import net from 'node:net';
+
+/**
+ * Phones with the app open but mostly idle: keep-alive HTTP/1.1 connections that each read the account
+ * (GET /v1/me) when they open, then once every PING_SECONDS (random phase), so no idle timeout closes them.
+ * autocannon cannot hold connections that send less than one request per second (it caps `connections` at
+ * `overallRate`), so the load benchmark holds the rest of its 10,000 connections here. `check()` sends GET
+ * /health/live (no dependency: it does not queue behind the load) on every socket at the end: a socket the server
+ * closed counts as dropped, one that did not answer in 30 s as unanswered.
+ */
+export const PING_SECONDS = 45;
+
+export interface PingStats {
+  statuses: Record<string, number>;
+  /** Response times of the 2xx answers, ms. */
+  servedMs: number[];
+  /** A ping not answered within the timeout, or on a socket that closed. */
+  failed: number;
+}
+
+export interface HeldConnections {
+  opened: number;
+  /** Sockets that failed to connect or to answer their first request. */
+  failedToOpen: number;
+  statuses: Record<string, number>;
+  /** Sockets closed so far: how many, by error code ('' for a clean close by the server), and the median quiet time before it. */
+  closes(): { count: number; byError: Record<string, number>; medianIdleMs: number };
+  /** Starts the pings; the returned function stops them and gives what they got. */
+  startPings(): () => Promise<PingStats>;
+  check(): Promise<{ answered: number; dropped: number; unanswered: number; statuses: Record<string, number> }>;
+  close(): void;
+}
+
+interface Held {
+  socket: net.Socket;
+  closed: boolean;
+  /** When the socket last sent or received, and how long it had been quiet when it closed (ms). */
+  lastActivity: number;
+  idleAtClose?: number;
+  closeError?: string;
+  waiting?: (status: number) => void;
+  buffer: string;
+}
+
+/** Reads one response (status line, headers, Content-Length body) off the socket's buffer, if complete. */
+function takeResponse(held: Held): number | undefined {
+  const end = held.buffer.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const head = held.buffer.slice(0, end);
+  const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+  if (held.buffer.length < end + 4 + length) return undefined;
+  held.buffer = held.buffer.slice(end + 4 + length);
+  return Number(head.slice(9, 12));
+}
+
+function request(held: Held, host: string, path: string, token: string, timeoutMs: number): Promise<number> {
+  if (held.closed) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish(-1), timeoutMs);
+    const finish = (status: number) => {
+      clearTimeout(timer);
+      held.waiting = undefined;
+      resolve(status);
+    };
+    held.waiting = finish;
+    held.lastActivity = performance.now();
+    held.socket.write(`GET ${path} HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${token}\r\naccept: application/json\r\n\r\n`);
+  });
+}
+
+export async function holdConnections(url: string, count: number, tokens: string[], openConcurrency = 200): Promise<HeldConnections> {
+  const { hostname, port, host } = new URL(url);
+  const all: Held[] = [];
+  const statuses: Record<string, number> = {};
+  let failedToOpen = 0;
+  const open = async (index: number) => {
+    const held: Held = { socket: net.connect({ host: hostname, port: Number(port) }), closed: false, buffer: '', lastActivity: performance.now() };
+    held.socket.setEncoding('latin1');
+    held.socket.on('data', (chunk: string) => {
+      held.buffer += chunk;
+      held.lastActivity = performance.now();
+      const status = takeResponse(held);
+      if (status !== undefined) held.waiting?.(status);
+    });
+    const gone = (error?: NodeJS.ErrnoException) => {
+      if (!held.closed) held.idleAtClose = performance.now() - held.lastActivity;
+      if (error) held.closeError ??= error.code ?? error.message;
+      held.closed = true;
+      held.waiting?.(0);
+    };
+    held.socket.on('error', gone);
+    held.socket.on('close', () => gone());
+    const connected = await new Promise<boolean>((resolve) => {
+      held.socket.once('connect', () => resolve(true));
+      held.socket.once('error', () => resolve(false));
+    });
+    const status = connected ? await request(held, host, '/v1/me', tokens[index % tokens.length]!, 30_000) : 0;
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status !== 200) failedToOpen++;
+    all.push(held);
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(openConcurrency, count) }, async () => {
+      while (next < count) await open(next++);
+    }),
+  );
+  return {
+    opened: count - failedToOpen,
+    failedToOpen,
+    statuses,
+    closes() {
+      const closed = all.filter((held) => held.closed);
+      const byError: Record<string, number> = {};
+      for (const held of closed) byError[held.closeError ?? ''] = (byError[held.closeError ?? ''] ?? 0) + 1;
+      const idle = closed.map((held) => held.idleAtClose ?? 0).sort((a, b) => a - b);
+      return { count: closed.length, byError, medianIdleMs: idle.length ? idle[Math.floor(idle.length / 2)]! : 0 };
+    },
+    startPings() {
+      const stats: PingStats = { statuses: {}, servedMs: [], failed: 0 };
+      const timers: NodeJS.Timeout[] = [];
+      const inFlight = new Set<Promise<void>>();
+      let stopped = false;
+      const ping = (held: Held, i: number) => {
+        if (stopped || held.waiting) return;
+        const started = performance.now();
+        const done = request(held, host, '/v1/me', tokens[i % tokens.length]!, 10_000).then((status) => {
+          inFlight.delete(done);
+          if (stopped && status <= 0) return;
+          stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
+          if (status >= 200 && status < 300) stats.servedMs.push(performance.now() - started);
+          if (status <= 0) stats.failed++;
+        });
+        inFlight.add(done);
+      };
+      all.forEach((held, i) => {
+        const first = setTimeout(() => {
+          ping(held, i);
+          timers.push(setInterval(() => ping(held, i), PING_SECONDS * 1000));
+        }, Math.random() * PING_SECONDS * 1000);
+        timers.push(first);
+      });
+      return async () => {
+        stopped = true;
+        for (const timer of timers) clearTimeout(timer);
+        await Promise.all(inFlight);
+        return stats;
+      };
+    },
+    async check() {
+      const after: Record<string, number> = {};
+      const results = await Promise.all(all.map((held, i) => request(held, host, '/health/live', tokens[i % tokens.length]!, 30_000)));
+      for (const status of results) after[status] = (after[status] ?? 0) + 1;
+      const count = (test: (status: number) => boolean) => results.filter(test).length;
+      return { answered: count((s) => s > 0), dropped: count((s) => s === 0), unanswered: count((s) => s < 0), statuses: after };
+    },
+    close() {
+      for (const held of all) held.socket.destroy();
+    },
+  };
+}
