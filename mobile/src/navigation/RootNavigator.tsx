@@ -22,7 +22,8 @@ const theme: Theme = {
   colors: { ...DefaultTheme.colors, primary: colors.primary, background: colors.background, card: colors.surface, text: colors.text, border: colors.border },
 };
 
-const headerOptions = { headerTitleStyle: { fontWeight: '700' as const }, headerTintColor: colors.primary, headerShadowVisible: false };
+// The title in the text colour: in the tint (the actions' blue) it read like a link.
+const headerOptions = { headerTitleStyle: { fontWeight: '700' as const, color: colors.text }, headerTintColor: colors.primary, headerShadowVisible: false };
 
 /**
  * The web header's own back button is a 30 px target; this one is 44 (phones keep their native one,

@@ -1,6 +1,6 @@
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useCallback, useLayoutEffect } from 'react';
-import { ActivityIndicator, Platform, Pressable, StyleSheet, Text, View } from 'react-native';
+import { ActivityIndicator, Platform, Pressable, StyleSheet, Text, useWindowDimensions, View } from 'react-native';
 import { SafeAreaView } from 'react-native-safe-area-context';
 import type { Photo } from '../core/library';
 import type { AppRoutes } from '../navigation/routes';
@@ -18,19 +18,21 @@ export function HomeScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Ho
   useProcessingRefresh(list);
   const openUploads = useCallback(() => navigation.navigate('Uploading'), [navigation]);
   const openPhoto = useCallback((photo: Photo) => navigation.navigate('Photo', { id: photo.id, from: 'timeline' }), [navigation]);
+  const narrow = useWindowDimensions().width < 420;
 
   useLayoutEffect(() => {
     navigation.setOptions({
       headerRight: () => (
         <View style={styles.headerActions}>
           {/* react-native-web draws no pull to refresh: the browser gets a button for it. */}
-          {Platform.OS === 'web' ? <HeaderButton label="Refresh" onPress={list.refresh} busy={list.refreshing} /> : null}
-          <HeaderButton label="Upload photos" onPress={openUploads} />
+          {Platform.OS === 'web' ? <HeaderButton label="Refresh" text="↻" onPress={list.refresh} busy={list.refreshing} /> : null}
+          {/* A phone's header has room for the title and three short words, not for "Upload photos". */}
+          <HeaderButton label="Upload photos" text={narrow ? 'Upload' : undefined} onPress={openUploads} />
           <HeaderButton label="Account" onPress={() => navigation.navigate('Account')} />
         </View>
       ),
     });
-  }, [navigation, openUploads, list.refresh, list.refreshing]);
+  }, [navigation, openUploads, list.refresh, list.refreshing, narrow]);
 
   let body;
   if (list.status === 'loading') body = <LoadingState label="Loading your photos" />;
@@ -68,7 +70,8 @@ export function HomeScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Ho
 }
 
 /** A text button sized for a finger, as header actions look on both platforms (the kit's link role would misname it). */
-function HeaderButton(props: { label: string; onPress: () => void; busy?: boolean }) {
+/** `label` is what a screen reader says; `text`, when given, is the shorter thing drawn. */
+function HeaderButton(props: { label: string; text?: string; onPress: () => void; busy?: boolean }) {
   return (
     <Pressable
       accessibilityRole="button"
@@ -78,7 +81,7 @@ function HeaderButton(props: { label: string; onPress: () => void; busy?: boolea
       onPress={props.onPress}
       style={({ pressed }) => [styles.headerButton, pressed && styles.headerButtonPressed]}
     >
-      {props.busy ? <ActivityIndicator color={colors.primary} /> : <Text style={styles.headerButtonLabel}>{props.label}</Text>}
+      {props.busy ? <ActivityIndicator color={colors.primary} /> : <Text style={[styles.headerButtonLabel, props.text === '↻' && styles.headerIcon]}>{props.text ?? props.label}</Text>}
     </Pressable>
   );
 }
@@ -88,5 +91,6 @@ const styles = StyleSheet.create({
   headerButtonPressed: { backgroundColor: colors.placeholder },
   headerButtonLabel: { fontSize: 16, fontWeight: '600', color: colors.primary },
   screen: { flex: 1, backgroundColor: colors.background },
-  headerActions: { flexDirection: 'row', alignItems: 'center', gap: space.xs },
+  headerIcon: { fontSize: 22 },
+  headerActions: { flexDirection: 'row', alignItems: 'center', gap: space.xs, marginRight: space.sm },
 });

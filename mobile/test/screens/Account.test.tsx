@@ -1,4 +1,4 @@
-import { configure, fireEvent, screen, waitFor } from '@testing-library/react-native';
+import { fireEvent, screen, waitFor } from '@testing-library/react-native';
 import { UploadStore } from '../../src/core/upload-store';
 import type { UploadItem } from '../../src/core/upload-types';
 import { problem, type FakeAnswer, type FakeRequest } from '../helpers/fake-http';
@@ -6,7 +6,6 @@ import { MemoryStore } from '../helpers/memory-store';
 import { renderApp, TEST_USER } from '../helpers/render-app';
 
 // The whole app renders in each test, on a machine shared with other jobs: be patient with findBy/waitFor.
-configure({ asyncUtilTimeout: 5000 });
 
 const GB = 1024 ** 3;
 const me = (usage: { photos: number; bytes: number; quotaBytes: number }) => ({ ...TEST_USER, createdAt: '2026-11-01T00:00:00.000Z', usage });

@@ -1,10 +1,9 @@
-import { configure, fireEvent, screen, waitFor } from '@testing-library/react-native';
+import { fireEvent, screen, waitFor } from '@testing-library/react-native';
 import type { FakeAnswer, FakeRequest } from '../helpers/fake-http';
 import { problem } from '../helpers/fake-http';
 import { renderApp, TEST_USER } from '../helpers/render-app';
 
 // The whole app renders per test on a shared 2-core machine: a step can take over a second under load.
-configure({ asyncUtilTimeout: 5000 });
 
 const TOKENS = { accessToken: 'access-9', idToken: 'id-9', refreshToken: 'refresh-9', expiresIn: 3600, tokenType: 'Bearer' };
 const ME = { ...TEST_USER, createdAt: '2026-11-01T00:00:00.000Z', usage: { photos: 0, bytes: 0, quotaBytes: 10_000_000_000 } };

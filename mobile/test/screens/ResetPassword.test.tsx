@@ -1,10 +1,9 @@
-import { configure, fireEvent, screen } from '@testing-library/react-native';
+import { fireEvent, screen } from '@testing-library/react-native';
 import type { FakeAnswer, FakeRequest } from '../helpers/fake-http';
 import { problem } from '../helpers/fake-http';
 import { renderApp } from '../helpers/render-app';
 
 // The whole app renders per test on a shared 2-core machine: a step can take over a second under load.
-configure({ asyncUtilTimeout: 5000 });
 
 const NEW_PASSWORD = 'Fresh-start-2026';
 const posts = (requests: FakeRequest[]) => requests.filter((r) => r.method === 'POST').map((r) => ({ url: r.url, body: r.body }));

@@ -1,4 +1,4 @@
-import { configure, fireEvent, screen, waitFor, within } from '@testing-library/react-native';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react-native';
 import * as ImagePicker from 'expo-image-picker';
 import type { ImagePickerAsset } from 'expo-image-picker';
 import { problem, type FakeAnswer, type FakeRequest } from '../helpers/fake-http';
@@ -6,7 +6,6 @@ import { MemoryStore } from '../helpers/memory-store';
 import { renderApp } from '../helpers/render-app';
 
 // The whole app renders in each test, on a machine shared with other jobs: be patient with findBy/waitFor.
-configure({ asyncUtilTimeout: 5000 });
 
 // The platform's picker is the one thing faked below the screen: pick-photos.ts runs for real.
 jest.mock('expo-image-picker', () => ({
