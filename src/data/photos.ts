@@ -11,6 +11,7 @@ import {
 import { tombstoneFor, tombstoneItem, type Tombstone } from './deletions.js';
 import { conditionalWrite } from './conditional-write.js';
 import { keys, type DueKind } from './keys.js';
+import { VIEW_FIELDS, VIEW_PROJECTION } from './photo-view.js';
 
 export type PhotoStatus = 'uploading' | 'processing' | 'ready' | 'rejected';
 
@@ -49,6 +50,11 @@ export interface PhotoRecord {
   /** How many times the reconciliation sweep re-enqueued the job (its delay grows with it). */
   processingRetries?: number;
 }
+
+/** A photo as listings read it (photo-view.ts). */
+export type PhotoView = Pick<PhotoRecord, (typeof VIEW_FIELDS)[number]>;
+// Every projected field is a record field (a typo would project nothing and show a photo without it).
+VIEW_FIELDS satisfies readonly (keyof PhotoRecord)[];
 
 /** Statuses whose bytes count towards usage: every photo that exists, trash included, but rejects. */
 export const COUNTED: PhotoStatus[] = ['uploading', 'processing', 'ready'];
@@ -397,6 +403,11 @@ export class PhotosRepository {
     return this.newestFirstOnGsi1(`TIMELINE#${userId}`, limit, startKey);
   }
 
+  /** A page of the timeline or the trash as the API shows it (photo-view.ts); emptying the trash reads whole records. */
+  async listView(listing: 'TIMELINE' | 'TRASH', userId: string, limit: number, startKey?: Record<string, unknown>) {
+    return this.viewOnGsi1(`${listing}#${userId}`, limit, startKey);
+  }
+
   async listTrash(userId: string, limit: number, startKey?: Record<string, unknown>) {
     return this.newestFirstOnGsi1(`TRASH#${userId}`, limit, startKey);
   }
@@ -446,6 +457,22 @@ export class PhotosRepository {
       }),
     );
     return { photos: (result.Items ?? []).map(strip), lastKey: result.LastEvaluatedKey };
+  }
+
+  private async viewOnGsi1(pk: string, limit: number, startKey: Record<string, unknown> | undefined) {
+    const result = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ...VIEW_PROJECTION,
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { photos: (result.Items ?? []) as PhotoView[], lastKey: result.LastEvaluatedKey };
   }
 
   private usageChange(userId: string, bytes: number, photos: number) {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { keys } from '../data/keys.js';
-import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
+import type { PhotoRecord, PhotosRepository, PhotoView } from '../data/photos.js';
 import { HttpProblem } from '../lib/problem.js';
 import type { PhotoJson, PhotoPageJson } from '../schemas/photos.js';
 import { CursorCodec, type CursorKey } from './cursor.js';
@@ -139,7 +139,7 @@ export class LibraryService {
    * signer already holds the URLs (the common case: a page asks for 180 of them), so a listing does
    * not pay a promise per URL.
    */
-  toJson(photo: PhotoRecord): PhotoJson | Promise<PhotoJson> {
+  toJson(photo: PhotoView): PhotoJson | Promise<PhotoJson> {
     const window = urlWindowStart(this.now());
     // Bytes that were never checked against the declared SHA-256 (uploading, processing) or failed it
     // (rejected) are never handed out: an upload URL must not become a way to share arbitrary files.
@@ -155,12 +155,11 @@ export class LibraryService {
   private async list(listing: Listing, userId: string, limit: number, cursor: string | undefined): Promise<PhotoPageJson> {
     const startKey = cursor === undefined ? undefined : this.startKey(listing, userId, cursor);
     // One more than asked: when it comes back there is a next page, and the last page has no cursor.
-    const query = listing === 'timeline' ? this.deps.photos.listTimeline.bind(this.deps.photos) : this.deps.photos.listTrash.bind(this.deps.photos);
-    const { photos, lastKey } = await query(userId, limit + 1, startKey);
+    const { photos, lastKey } = await this.deps.photos.listView(listing === 'timeline' ? 'TIMELINE' : 'TRASH', userId, limit + 1, startKey);
     const page = photos.slice(0, limit);
     const more = photos.length > limit || (lastKey !== undefined && page.length > 0);
     const last = page.at(-1);
-    const nextCursor = more && last ? this.cursors.encode(listing, userId, this.keyOf(listing, last)) : null;
+    const nextCursor = more && last ? this.cursors.encode(listing, userId, this.keyOf(listing, userId, last)) : null;
     // The index should hold only what belongs (ready and untrashed / trashed); a record caught
     // mid-race in the wrong one is left out rather than shown twice. The cursor still follows the index.
     const items = page.filter((p) => (listing === 'timeline' ? p.status === 'ready' && !p.trashedAt : p.trashedAt !== undefined));
@@ -169,12 +168,12 @@ export class LibraryService {
   }
 
   /** The item's key in the listing's index: what DynamoDB's LastEvaluatedKey would be. */
-  private keyOf(listing: Listing, photo: PhotoRecord): CursorKey {
+  private keyOf(listing: Listing, userId: string, photo: PhotoView): CursorKey {
     const index =
       listing === 'timeline'
-        ? keys.timeline(photo.userId, photo.takenAtUtc ?? photo.takenAt ?? photo.uploadedAt, photo.photoId)
-        : keys.trash(photo.userId, photo.trashedAt ?? '', photo.photoId);
-    return { ...keys.photo(photo.userId, photo.photoId), ...index };
+        ? keys.timeline(userId, photo.takenAtUtc ?? photo.takenAt ?? photo.uploadedAt, photo.photoId)
+        : keys.trash(userId, photo.trashedAt ?? '', photo.photoId);
+    return { ...keys.photo(userId, photo.photoId), ...index };
   }
 
   private startKey(listing: Listing, userId: string, cursor: string): CursorKey {
@@ -196,7 +195,7 @@ export class LibraryService {
 }
 
 /** The record as the contract shows it, with its signed URLs. */
-function photoJson(photo: PhotoRecord, original?: string, thumbnail?: string, preview?: string): PhotoJson {
+function photoJson(photo: PhotoView, original?: string, thumbnail?: string, preview?: string): PhotoJson {
   return {
     id: photo.photoId,
     status: photo.status,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { keys } from '../../src/data/keys.js';
+import { photoKeys } from '../../src/photos/photo-id.js';
 import { client, registeredUser, type ApiClient } from '../helpers/accounts.js';
 import { seedPhoto, startLibraryApp } from '../helpers/photos.js';
 
@@ -48,12 +49,19 @@ beforeAll(async () => {
   api = client(running.url);
   ada = await registeredUser(api, 'round-trips');
   const start = Date.parse('2026-05-01T12:00:00.000Z');
-  // 61 ready photos: a full page of 60 and one more, so the page has a next cursor.
-  for (let batch = 0; batch < 61; batch += 8) {
+  // 61 ready photos: a full page of 60 and one more, so the page has a next cursor. The newest has
+  // every optional field (location, exif) the listing must show.
+  for (let batch = 1; batch < 61; batch += 8) {
     await Promise.all(
       Array.from({ length: Math.min(8, 61 - batch) }, (_, i) => seedPhoto(running.app, ada.userId, { takenAt: new Date(start - (batch + i) * 60_000).toISOString() })),
     );
   }
+  const located = await seedPhoto(running.app, ada.userId, { status: 'processing' });
+  const takenAt = new Date(start + 60_000).toISOString();
+  const derivatives = { thumbnail: photoKeys.thumbnail(ada.userId, located.photoId), preview: photoKeys.preview(ada.userId, located.photoId) };
+  const ready = { width: 800, height: 600, takenAt, takenAtUtc: takenAt, thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', derivatives, contentType: 'image/jpeg' };
+  await running.app.photos.repository.markReady(located, { ...ready, exif: { Make: 'Test', ISO: 100 }, location: { lat: 48.85, lon: 2.35, alt: 35 } });
+  await running.app.photos.repository.finishPipeline({ ...located, status: 'ready' });
   countRoundTrips(running.app);
 });
 
@@ -68,6 +76,9 @@ describe('DynamoDB round trips of the hot routes', () => {
     expect(first.answer.body.items).toHaveLength(60);
     expect(first.answer.body.items.every((p) => p.urls.original && p.urls.thumbnail && p.urls.preview)).toBe(true);
     expect(first.commands).toEqual(['QueryCommand']);
+    // A listing reads fewer attributes than a detail, and shows each photo exactly as its detail does.
+    for (const item of first.answer.body.items.slice(0, 3)) expect((await api.get(`/v1/photos/${item.id}`, ada.accessToken)).body).toEqual(item);
+    expect(first.answer.body.items[0]).toMatchObject({ location: { lat: 48.85, lon: 2.35, alt: 35 }, exif: { Make: 'Test', ISO: 100 } });
 
     const cursor = encodeURIComponent(first.answer.body.nextCursor!);
     const second = await roundTrips(ada, () => api.get<Page>(`/v1/photos?limit=60&cursor=${cursor}`, ada.accessToken));
@@ -98,9 +109,14 @@ describe('DynamoDB round trips of the hot routes', () => {
     expect(me.commands).toEqual(['GetItemCommand']);
   });
 
-  it('the trash takes one Query', async () => {
+  it('the trash takes one Query, and shows a photo as its detail does', async () => {
+    const page = await api.get<Page>('/v1/photos?limit=1', ada.accessToken);
+    const id = page.body.items[0]!.id;
+    expect((await api.delete(`/v1/photos/${id}`, ada.accessToken)).status).toBe(204);
     const trash = await roundTrips(ada, () => api.get<Page>('/v1/trash', ada.accessToken));
     expect(trash.answer.status).toBe(200);
     expect(trash.commands).toEqual(['QueryCommand']);
+    expect(trash.answer.body.items).toEqual([(await api.get(`/v1/photos/${id}`, ada.accessToken)).body]);
+    expect(trash.answer.body.items[0]).toHaveProperty('trashedAt');
   });
 });
