@@ -4,6 +4,7 @@ import type { Operation, ResponseOf } from '../core/api-types';
 import { createCache, type Cache } from '../core/cache';
 import { createLibrary, type Library } from '../core/library';
 import type { KeyValueStore } from '../core/storage';
+import { ProcessingWatch } from '../core/processing-watch';
 import { UploadQueue } from '../core/upload-queue';
 import { httpUploadTransport } from '../core/upload-transport';
 import type { ByteSource, SourceKeeper } from '../core/upload-types';
@@ -44,10 +45,11 @@ export interface PlatformDeps {
 export function createUserServices(api: ApiClient, user: SessionUser, platform: PlatformDeps): UserServices {
   const cache = createCache({ store: platform.storage, scope: user.userId });
   const library = createLibrary(api, cache, platform.storage, user.userId);
+  const transport = httpUploadTransport(api, platform.s3Adapter ? axios.create({ adapter: platform.s3Adapter }) : undefined);
   const uploads = new UploadQueue({
     storage: platform.storage,
     scope: user.userId,
-    transport: httpUploadTransport(api, platform.s3Adapter ? axios.create({ adapter: platform.s3Adapter }) : undefined),
+    transport,
     bytes: platform.bytes,
     sha256: platform.sha256,
     keeper: platform.keeper,
@@ -68,6 +70,8 @@ export function createUserServices(api: ApiClient, user: SessionUser, platform: 
     }
     if (changed) libraryChanged();
   });
+  // A photo the server took may still be rejected when it is decoded: the rows follow it until it is settled.
+  const processing = new ProcessingWatch(uploads, transport, { onReady: libraryChanged });
   void uploads.start();
   return {
     user,
@@ -86,6 +90,7 @@ export function createUserServices(api: ApiClient, user: SessionUser, platform: 
     },
     stop() {
       unsubscribe();
+      processing.stop();
       uploads.stop();
       listeners.clear();
     },

@@ -146,6 +146,19 @@ export class UploadQueue {
     void this.kick();
   }
 
+  /**
+   * What processing made of photos the server took (complete answered `processing`): the items are done
+   * and out of storage, so this only changes what the screen says (see processing-watch.ts).
+   */
+  settleProcessed(photoId: string, outcome: { status: 'ready' } | { status: 'rejected'; error?: string }): void {
+    for (const item of this.items.values()) {
+      if (item.photoId !== photoId || item.step !== 'done' || item.result !== 'processing') continue;
+      item.result = outcome.status;
+      if (outcome.status === 'rejected') item.problem = { status: 422, title: 'Rejected', detail: outcome.error ?? 'the server rejected this photo' };
+    }
+    this.emit();
+  }
+
   /** False until start() has read what a previous run left: an empty list then means "not known yet". */
   get isLoaded(): boolean {
     return this.loaded;

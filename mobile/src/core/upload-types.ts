@@ -87,6 +87,9 @@ export interface UploadItem {
   problem?: UploadProblem;
   /** The step a failed item stopped at: retry() goes back there. */
   failedAt?: UploadStep;
-  /** How the server settled it: `duplicate` is "already in your library". */
-  result?: 'ready' | 'processing' | 'duplicate';
+  /**
+   * How the server settled it: `duplicate` is "already in your library"; `processing` becomes `ready` or
+   * `rejected` (with `problem`) when the processing watch hears the outcome.
+   */
+  result?: 'ready' | 'processing' | 'duplicate' | 'rejected';
 }

@@ -44,6 +44,7 @@ export interface UploadStatus {
  */
 export function describeUpload(item: UploadItem, hashingNow: string | undefined): UploadStatus {
   if (item.step === 'done') {
+    if (item.result === 'rejected') return { phase: 'failed', text: `Failed: ${item.problem ? sentence(item.problem) : 'the server rejected this photo'}` };
     return item.result === 'duplicate' ? { phase: 'duplicate', text: 'Already in your library' } : { phase: 'uploaded', text: 'Uploaded' };
   }
   if (item.step === 'failed') return { phase: 'failed', text: `Failed: ${item.problem ? sentence(item.problem) : 'unknown error'}` };

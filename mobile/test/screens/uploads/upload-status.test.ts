@@ -43,6 +43,12 @@ test('uploading shows the share of bytes sent, and the part for a multipart uplo
 test('finished items say whether they were sent or already there', () => {
   expect(describeUpload(item({ step: 'done', result: 'processing' }), undefined).text).toBe('Uploaded');
   expect(describeUpload(item({ step: 'done', result: 'duplicate' }), undefined).text).toBe('Already in your library');
+  expect(describeUpload(item({ step: 'done', result: 'ready' }), undefined).text).toBe('Uploaded');
+});
+
+test('a photo the server took and then rejected while processing says why, as a failure', () => {
+  const rejected = item({ step: 'done', result: 'rejected', problem: { status: 422, title: 'Rejected', detail: 'not-an-image' } });
+  expect(describeUpload(rejected, undefined)).toEqual({ phase: 'failed', text: 'Failed: the file is not a photo' });
 });
 
 test('failures say why in words: the server\'s detail, a rejection reason, a photo that is gone', () => {
