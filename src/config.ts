@@ -128,6 +128,9 @@ export const envSchema = z.object({
   // Rate limits (docs/security.md)
   RATE_LIMIT_AUTH_IP_PER_MINUTE: positiveInt.default(30),
   RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES: positiveInt.default(10),
+
+  // Revocation feed (docs/security.md, "Revocation without I/O per request")
+  REVOCATION_POLL_MS: positiveInt.min(100).max(10_000).default(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -199,6 +202,8 @@ export interface AppConfig {
   secrets: { cursor: string };
   /** Auth route limits (docs/security.md): per client IP (per instance) and per email address (shared, in DynamoDB). */
   rateLimits: { authPerIpPerMinute: number; authPerEmailPer15Minutes: number };
+  /** Each instance polls the revocation feed this often; its view counts as stale after three intervals. */
+  revocations: { pollIntervalMs: number };
   /** Mounts /_dev routes: only true on the embedded local stack. */
   devRoutes: boolean;
   /** Photo GET URLs: presigned S3 (local default) or CloudFront signed URLs (src/photos/cloudfront-url-signer.ts). */
@@ -382,6 +387,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       authPerIpPerMinute: env.RATE_LIMIT_AUTH_IP_PER_MINUTE,
       authPerEmailPer15Minutes: env.RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES,
     },
+    revocations: { pollIntervalMs: env.REVOCATION_POLL_MS },
     photos: {
       defaultQuotaBytes: env.QUOTA_BYTES_DEFAULT,
       maxBytes: env.UPLOAD_MAX_BYTES,

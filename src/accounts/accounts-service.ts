@@ -261,7 +261,7 @@ export class AccountsService {
       const after = await this.deps.users.revocation(claims.sub);
       const verdict = newSessionVerdict(claims, before, after);
       if (verdict === 'valid') return { tokens, claims };
-      if (verdict === 'admit' && (await this.deps.users.admitSession(claims.sub, after!.revocationId!, sessionId(claims)))) {
+      if (verdict === 'admit' && (await this.deps.users.admitSession(claims.sub, after!, sessionId(claims)))) {
         return { tokens, claims };
       }
       await this.discard(tokens);

@@ -14,6 +14,8 @@ export interface Revocation {
   sessions: string[];
   /** Proof of a password reset whose Cognito sign-out is still owed (hash of user id and code). */
   pendingSignOut?: string;
+  /** Raised by every write of the record (0: written before versions existed); orders the revocation feed. */
+  version?: number;
 }
 
 export interface SessionClaims {

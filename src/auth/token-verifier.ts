@@ -1,11 +1,12 @@
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { JwksNotAvailableInCacheError, KidNotFoundInJwksError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CognitoAccessTokenPayload } from 'aws-jwt-verify/jwt-model';
 import type { AppConfig, Resources } from '../config.js';
 import type { UsersRepository } from '../data/users.js';
 import { HttpProblem } from '../lib/problem.js';
-import { isRevoked } from './revocation.js';
+import type { RevocationSync } from './revocation-sync.js';
 
 export interface AuthenticatedUser {
   userId: string;
@@ -15,6 +16,9 @@ export interface AuthenticatedUser {
 }
 
 type AccessVerifier = ReturnType<typeof createVerifier>;
+
+// Which check failed is none of the caller's business (and logs must not carry tokens).
+const invalidToken = () => new HttpProblem('unauthorized', 'The access token is not valid');
 
 function createVerifier(resources: Resources, cognitoEndpoint: string | undefined) {
   // With an endpoint override (the local stack, or a test), the JWKS lives there and not at AWS's
@@ -40,40 +44,77 @@ function createVerifier(resources: Resources, cognitoEndpoint: string | undefine
 /**
  * Verifies Cognito access tokens against a JWKS held in memory (fetched once at start-up, never
  * per request), then refuses tokens issued before the user's last logout or password reset
- * (revocation.ts decides).
+ * (revocation.ts decides) as this instance's view of the revocation feed knows them: no I/O per
+ * request while the view is current (docs/security.md, "Revocation without I/O per request").
  */
 export class TokenVerifier {
   private constructor(
     private readonly verifier: AccessVerifier,
     private readonly users: UsersRepository,
+    private readonly revocations: RevocationSync,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
-  static async create(config: AppConfig, resources: Resources, users: UsersRepository, log: FastifyBaseLogger): Promise<TokenVerifier> {
+  static async create(
+    config: AppConfig,
+    resources: Resources,
+    users: UsersRepository,
+    revocations: RevocationSync,
+    log: FastifyBaseLogger,
+  ): Promise<TokenVerifier> {
     const verifier = createVerifier(resources, config.aws.endpoints.cognito);
     // Loading the keys now keeps the first requests fast; if Cognito cannot be reached yet, the
     // verifier fetches them on first use instead (and caches them: never once per request).
     await verifier.hydrate().catch((error: unknown) => log.warn({ err: { name: (error as Error).name } }, 'JWKS not loaded at start-up'));
-    return new TokenVerifier(verifier, users);
+    return new TokenVerifier(verifier, users, revocations, log);
   }
 
   /** Verifies the token only (signature, issuer, client, use, expiry): no I/O. */
   async verifyToken(token: string): Promise<CognitoAccessTokenPayload> {
-    try {
-      return await this.verifier.verify(token);
-    } catch {
-      // Which check failed is none of the caller's business (and logs must not carry tokens).
-      throw new HttpProblem('unauthorized', 'The access token is not valid');
-    }
+    return this.verify(token);
   }
 
   /** Verifies an `Authorization: Bearer` header and that the token was not revoked since. */
   async authenticate(header: string | undefined): Promise<AuthenticatedUser> {
     const match = /^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/.exec(header ?? '');
     if (!match) throw new HttpProblem('unauthorized', 'Send a Cognito access token: Authorization: Bearer <token>');
-    const payload = await this.verifyToken(match[1]!);
-    if (isRevoked(payload, await this.users.revocation(payload.sub))) {
-      throw new HttpProblem('unauthorized', 'This session has ended; sign in again');
-    }
+    const verified = this.verify(match[1]!);
+    // Awaited only when the keys had to be fetched: the common case stays on one synchronous path.
+    const payload = verified instanceof Promise ? await verified : verified;
+    let verdict = this.revocations.verdict(payload);
+    if (verdict === 'ask-record') verdict = await this.askRecord(payload);
+    if (verdict === 'refused') throw new HttpProblem('unauthorized', 'This session has ended; sign in again');
     return { userId: payload.sub, username: payload.username, issuedAt: payload.iat };
+  }
+
+  /** Synchronous with the keys in memory; a promise only when they must be fetched first. */
+  private verify(token: string): CognitoAccessTokenPayload | Promise<CognitoAccessTokenPayload> {
+    try {
+      return this.verifier.verifySync(token);
+    } catch (error) {
+      // Keys not loaded yet, or a key id we do not know (rotation): the async path fetches them.
+      if (error instanceof JwksNotAvailableInCacheError || error instanceof KidNotFoundInJwksError) {
+        return this.verifier.verify(token).catch(() => {
+          throw invalidToken();
+        });
+      }
+      throw invalidToken();
+    }
+  }
+
+  /**
+   * The view cannot decide (not current, a token of the revoked second, an old token): the record
+   * does, as every request did before the feed. If it cannot be read the request is refused with a
+   * 503 (fail closed): a token is never accepted on a view we cannot vouch for.
+   */
+  private async askRecord(payload: CognitoAccessTokenPayload): Promise<'accepted' | 'refused'> {
+    let record;
+    try {
+      record = await this.users.revocation(payload.sub);
+    } catch (error) {
+      this.log.warn({ err: { name: (error as Error).name } }, 'revocation record not read');
+      throw new HttpProblem('unavailable', 'Sessions cannot be checked right now; try again shortly', {}, { 'retry-after': '1' });
+    }
+    return this.revocations.decideFromRecord(payload, record);
   }
 }

@@ -1,6 +1,9 @@
 /** What a GSI2 due entry asks the sweepers to do; see docs/data-model.md. */
 export type DueKind = 'UPLOAD' | 'PURGE' | 'PROCESS' | 'OBJECTS';
 
+/** Epoch milliseconds, fixed width so that sort keys order like the times. */
+const feedTime = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
+
 /**
  * Every item key of the single table, in one place: each access pattern in docs/data-model.md
  * maps to one of these builders. Prefixes keep entities apart inside a partition.
@@ -10,6 +13,18 @@ export const keys = {
   profile: (userId: string) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
   /** Tokens authenticated at or before `revokedBefore` are refused (logout, password reset). */
   tokenRevocation: (userId: string) => ({ PK: `USER#${userId}`, SK: 'REVOCATION' }),
+  /**
+   * The revocation feed (src/data/revocation-feed.ts): a copy of every write of a revocation record,
+   * by hour bucket (and shard), sorted by write time, which every instance queries once a second
+   * for the entries written since its last query.
+   */
+  revocationFeedPartition: (bucketStart: number, shard: number) => ({ PK: `REVOCATIONS#${bucketStart}#${shard}` }),
+  revocationFeedEntry: (bucketStart: number, shard: number, writtenAtMs: number, userId: string, version: number) => ({
+    PK: `REVOCATIONS#${bucketStart}#${shard}`,
+    SK: `${feedTime(writtenAtMs)}#${userId}#${version}`,
+  }),
+  /** Sort keys above this one were written at or after `writtenAtMs`. */
+  revocationFeedSince: (writtenAtMs: number) => feedTime(writtenAtMs),
   /** Attempts counted per subject (e.g. a hashed email) and fixed time window. */
   rateLimit: (scope: string, subject: string, windowStart: number) => ({
     PK: `RATELIMIT#${scope}#${subject}`,

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Revocation } from '../auth/revocation.js';
+import type { RevocationState } from '../auth/revocation-view.js';
 import { keys } from './keys.js';
+import { feedEntryItem, RevocationFeed } from './revocation-feed.js';
+
+type TransactWriteItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 export interface Profile {
   userId: string;
@@ -17,12 +21,37 @@ export interface Profile {
 
 const REVOCATION_TTL_SECONDS = 2 * 24 * 3600;
 
-/** User profiles and token revocation: the user partition `USER#<id>`. */
+/**
+ * Polls look back this far before their previous query (plus clock skew) for entries written
+ * while it ran (src/auth/revocation-sync.ts): a feed write must be done within it.
+ */
+export const FEED_WRITE_DEADLINE_MS = 2000;
+
+/** Writes racing on one user's record (a logout beside a login) are retried this often. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+/** Every revocation record write conditions on the version it read: the feed orders states by it. */
+function versionCondition(version: number) {
+  return {
+    ConditionExpression: version === 0 ? 'attribute_not_exists(#version)' : '#version = :version',
+    ExpressionAttributeNames: { '#version': 'version' },
+    // DynamoDB refuses an empty map of values.
+    ...(version === 0 ? {} : { ExpressionAttributeValues: { ':version': version } }),
+  };
+}
+
+/** User profiles and token revocation: the user partition `USER#<id>` (and the revocation feed, written with it). */
 export class UsersRepository {
+  private readonly feed: RevocationFeed;
+
+  /** `onRevocation` hears every revocation this process wrote, once it is durable (the local view takes it at once). */
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+    private readonly onRevocation?: (state: RevocationState) => void,
+  ) {
+    this.feed = new RevocationFeed(dynamo, table);
+  }
 
   async getProfile(userId: string): Promise<Profile | undefined> {
     const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: keys.profile(userId) }));
@@ -54,33 +83,49 @@ export class UsersRepository {
 
   /**
    * Tokens issued before `beforeSeconds`, and those issued in it that are not admitted later
-   * (admitSession), stop working on every instance at once: the record is read with a strongly
-   * consistent read on each authenticated request. Replaces any earlier revocation.
+   * (admitSession), stop working: at once on this instance, within about two seconds on every other
+   * (they follow the revocation feed). Replaces any earlier revocation; never moves it back in time.
    */
-  async revokeTokens(userId: string, beforeSeconds: number, options: { pendingSignOut?: string } = {}): Promise<void> {
-    await this.dynamo.send(
-      new PutCommand({
+  async revokeTokens(userId: string, beforeSeconds: number, options: { pendingSignOut?: string } = {}): Promise<RevocationState> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.revocation(userId);
+      const state: RevocationState = {
+        userId,
+        // Another instance's clock may be a little ahead: a revocation only ever moves forward.
+        revokedBefore: Math.max(beforeSeconds, current?.revokedBefore ?? 0),
+        revocationId: randomUUID(),
+        sessions: [],
+        version: (current?.version ?? 0) + 1,
+      };
+      const record = {
         TableName: this.table,
         Item: {
           ...keys.tokenRevocation(userId),
-          revokedBefore: beforeSeconds,
-          revocationId: randomUUID(),
+          revokedBefore: state.revokedBefore,
+          revocationId: state.revocationId,
+          version: state.version,
           ...(options.pendingSignOut ? { pendingSignOut: options.pendingSignOut } : {}),
           // Cognito access tokens live at most a day: after that the record has nothing left to refuse.
-          ttl: beforeSeconds + REVOCATION_TTL_SECONDS,
+          ttl: state.revokedBefore + REVOCATION_TTL_SECONDS,
         },
-      }),
-    );
+        ...versionCondition(current?.version ?? 0),
+      };
+      if (await this.writeWithFeedEntry(state, { Put: record }, attempt)) return state;
+    }
   }
 
+  /**
+   * The record as it stands (strongly consistent): what the login flow decides on, what an
+   * instance asks when its view cannot decide (src/auth/token-verifier.ts).
+   */
   async revocation(userId: string): Promise<Revocation | undefined> {
     const { Item } = await this.dynamo.send(
       new GetCommand({
         TableName: this.table,
         Key: keys.tokenRevocation(userId),
         ConsistentRead: true,
-        ProjectionExpression: 'revokedBefore, revocationId, #sessions, pendingSignOut',
-        ExpressionAttributeNames: { '#sessions': 'sessions' },
+        ProjectionExpression: 'revokedBefore, revocationId, #sessions, pendingSignOut, #version',
+        ExpressionAttributeNames: { '#sessions': 'sessions', '#version': 'version' },
       }),
     );
     if (typeof Item?.revokedBefore !== 'number') return undefined;
@@ -89,29 +134,71 @@ export class UsersRepository {
       ...(typeof Item.revocationId === 'string' ? { revocationId: Item.revocationId } : {}),
       sessions: Item.sessions instanceof Set ? [...(Item.sessions as Set<string>)] : [],
       ...(typeof Item.pendingSignOut === 'string' ? { pendingSignOut: Item.pendingSignOut } : {}),
+      // Records written before the feed existed have no version: they count as version 0.
+      version: typeof Item.version === 'number' ? Item.version : 0,
     };
   }
 
   /**
    * Makes a session issued in the revoked second valid, unless the revocation it was checked
-   * against has been replaced meanwhile (then false: that newer revocation may postdate it).
+   * against (`seen`, as read) has been replaced meanwhile (then false: that newer revocation may
+   * postdate it). Sessions admitted at the same time by other logins are kept.
    */
-  async admitSession(userId: string, revocationId: string, sessionId: string): Promise<boolean> {
+  async admitSession(userId: string, seen: Revocation, session: string): Promise<boolean> {
+    let current: Revocation | undefined = seen;
+    for (let attempt = 1; ; attempt++) {
+      if (!current || seen.revocationId === undefined || current.revocationId !== seen.revocationId) return false;
+      if (current.sessions.includes(session)) return true;
+      const state: RevocationState = {
+        userId,
+        revokedBefore: current.revokedBefore,
+        revocationId: seen.revocationId,
+        sessions: [...current.sessions, session],
+        version: (current.version ?? 0) + 1,
+      };
+      const condition = versionCondition(current.version ?? 0);
+      const update = {
+        TableName: this.table,
+        Key: keys.tokenRevocation(userId),
+        UpdateExpression: 'ADD #sessions :session SET #version = :next',
+        ConditionExpression: `revocationId = :revocation AND (${condition.ConditionExpression})`,
+        ExpressionAttributeNames: { '#sessions': 'sessions', ...condition.ExpressionAttributeNames },
+        ExpressionAttributeValues: {
+          ':session': new Set([session]),
+          ':revocation': seen.revocationId,
+          ':next': state.version,
+          ...condition.ExpressionAttributeValues,
+        },
+      };
+      if (await this.writeWithFeedEntry(state, { Update: update }, attempt)) return true;
+      current = await this.revocation(userId);
+    }
+  }
+
+  /**
+   * One transaction: the record and its feed entry, so no write of the record can miss the feed.
+   * False when the record changed since it was read (the caller reads again). A write that took
+   * longer than FEED_WRITE_DEADLINE_MS is published again, so that polls, which look back only that
+   * far (plus clock skew) before their previous query, cannot have passed it by.
+   */
+  private async writeWithFeedEntry(state: RevocationState, recordWrite: TransactWriteItem, attempt: number): Promise<boolean> {
+    let writtenAt = Date.now();
     try {
       await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.tokenRevocation(userId),
-          UpdateExpression: 'ADD #sessions :session',
-          ConditionExpression: 'revocationId = :revocation',
-          ExpressionAttributeNames: { '#sessions': 'sessions' },
-          ExpressionAttributeValues: { ':session': new Set([sessionId]), ':revocation': revocationId },
-        }),
+        new TransactWriteCommand({ TransactItems: [recordWrite, { Put: { TableName: this.table, Item: feedEntryItem(state, writtenAt) } }] }),
       );
-      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const changed = reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
+      if (changed && attempt < MAX_WRITE_ATTEMPTS) return false;
       throw error;
     }
+    for (let republished = 0; Date.now() - writtenAt > FEED_WRITE_DEADLINE_MS; republished++) {
+      if (republished === MAX_WRITE_ATTEMPTS) throw new Error('the revocation feed entry could not be written in time');
+      writtenAt = Date.now();
+      await this.feed.republish(state, writtenAt);
+    }
+    this.onRevocation?.(state);
+    return true;
   }
 }
