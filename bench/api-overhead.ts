@@ -16,7 +16,7 @@ import { seedUsers } from './support/seed.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 5));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? (quick ? 100 : 1000));
 const BARE_REQUESTS = REQUESTS * 4;
-const PHOTOS = quick ? 12 : 60;
+const PHOTOS = quick ? 4 : 60;
 const CONNECTIONS = 8;
 
 interface Target {
@@ -60,9 +60,10 @@ async function main(): Promise<void> {
     ];
 
     // The API's CPU when idle (job workers, sweeps, pollers), to set beside the per-request figures.
+    const idleSeconds = quick ? 1 : 3;
     const idleBefore = cpuMicros(api.pid);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const idleMicrosPerSecond = (cpuMicros(api.pid) - idleBefore) / 3;
+    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+    const idleMicrosPerSecond = (cpuMicros(api.pid) - idleBefore) / idleSeconds;
 
     for (const target of targets) await sample({ ...target, amount: Math.ceil(target.amount / 4) }); // warm-up
     const samples = new Map(targets.map((t) => [t.name, { cpu: [] as number[], rps: [] as number[] }]));

@@ -24,11 +24,11 @@ import { seedUsers, type SeededUser } from './support/seed.js';
  * account now and then (held-connections.ts); their answers count with autocannon's.
  *
  *   npm run bench load            BENCH_USERS, BENCH_PHOTOS, BENCH_CONNECTIONS, BENCH_RATE, BENCH_SECONDS override
- *   npm run bench load -- --quick a smoke run: 4 users, 300 connections at 100 req/s for 8 s
+ *   npm run bench load -- --quick a smoke run: 3 users, 300 connections at 100 req/s for 8 s
  */
 const env = (name: string, full: number, short: number) => Number(process.env[name] ?? (quick ? short : full));
-const USERS = env('BENCH_USERS', 20, 4);
-const PHOTOS = env('BENCH_PHOTOS', 50, 8);
+const USERS = env('BENCH_USERS', 20, 3);
+const PHOTOS = env('BENCH_PHOTOS', 50, 3);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 10_000, 300);
 const RATE = env('BENCH_RATE', 2300, 100);
 const SECONDS = env('BENCH_SECONDS', 60, 8);
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     log(`baseline: DynamoDB Local alone serves ${dynamoReadsPerSecond.toFixed(0)} GetItem/s (SDK, 50 in flight, ${BASELINE_SECONDS} s)`);
 
     const held = HELD > 0 ? await holdConnections(api.url, HELD, users.map((u) => u.accessToken)) : undefined;
-    if (held) log(`${held.opened} idle connections held open (${held.failedToOpen} failed to open: ${JSON.stringify(held.statuses)})`);
+    if (held) log(`${held.opened} idle connections held open (answers to their first GET /v1/me: ${JSON.stringify(held.statuses)})`);
 
     const { requests, tally } = mobileMix(users);
     const served: number[] = [];
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       connectionErrors: result.errors - result.timeouts,
       timeouts: result.timeouts,
       heldPingsFailed: pings.failed,
-      servedLatencyMs: { p50: percentile(served, 50), p95: percentile(served, 95), p99: percentile(served, 99), max: served.at(-1) ?? NaN },
+      servedLatencyMs: { p50: Math.round(percentile(served, 50)), p95: Math.round(percentile(served, 95)), p99: Math.round(percentile(served, 99)), max: Math.round(served.at(-1) ?? NaN) },
       autocannonLatencyMs: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, note: 'coordinated-omission corrected, 2xx only' },
       apiCpuMicrosPerServed: cpuUsed / Math.max(1, ok),
       apiCpuMicrosPerAnswered: cpuUsed / Math.max(1, answered),
