@@ -315,6 +315,18 @@ export default $config({
           // TLS 1.2 and 1.3 only (the default policy still accepts TLS 1.0).
           args.sslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06";
         },
+        // Every open connection is a file descriptor: Fargate's default nofile (65535) written down, so a
+        // platform default that changes cannot cap connections (docs/architecture.md, "Overload").
+        taskDefinition: (args) => {
+          args.containerDefinitions = $resolve([args.containerDefinitions]).apply(([json]) =>
+            JSON.stringify(
+              (JSON.parse(json) as Record<string, unknown>[]).map((container) => ({
+                ...container,
+                ulimits: [{ name: "nofile", softLimit: 65535, hardLimit: 65535 }],
+              })),
+            ),
+          );
+        },
       },
     });
 

@@ -10,6 +10,7 @@ import { loggerOptions } from './logger.js';
 import awsPlugin from './plugins/app/aws.js';
 import accountsPlugin from './plugins/app/accounts.js';
 import jobsPlugin from './plugins/app/jobs.js';
+import overload, { boundedServer, InFlightBound } from './plugins/app/overload.js';
 import photosPlugin from './plugins/app/photos.js';
 import problems from './plugins/app/problems.js';
 import uploadsPlugin from './plugins/app/uploads.js';
@@ -43,7 +44,10 @@ export interface BuildOptions {
  */
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const resources = requireResources(config);
+  // Past the per-process bound, requests are answered 503 ahead of Fastify (docs/architecture.md, "Overload").
+  const bound = new InFlightBound({ ...config.overload, exempt: ['/health/live', '/health/ready'], corsOrigins: config.http.corsOrigins });
   const app = Fastify({
+    serverFactory: (listener, settings) => boundedServer(bound, listener, settings),
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.http.bodyLimit,
     trustProxy: trustProxy(config.http.trustProxy),
@@ -56,6 +60,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     // Keep-alive sockets must not hold a graceful shutdown hostage.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Connections are held, never capped: no per-socket request cap, no inactivity timeout; only idle
+    // keep-alive sockets close, after the ALB's own 60 s idle timeout.
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -105,6 +112,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   // App plugins
   await app.register(problems);
   await app.register(awsPlugin, { config, resources });
+  await app.register(overload, { bound });
   await app.register(rateLimits, { config });
   await app.register(jobsPlugin, {
     sqs: app.aws.sqs,

@@ -68,10 +68,25 @@ export const envSchema = z.object({
   AWS_CONNECT_TIMEOUT_MS: positiveInt.default(2000),
   AWS_REQUEST_TIMEOUT_MS: positiveInt.default(10000),
   AWS_MAX_ATTEMPTS: positiveInt.max(10).default(3),
+  // Overload (docs/architecture.md, "Overload"): per-client call bounds, then the per-process request bound.
+  /** Calls on the wire per AWS client; also the agent's maxSockets (the SDK's own default is 50). */
+  AWS_MAX_CONCURRENCY: positiveInt.max(1024).default(50),
+  /** Calls waiting for a slot per client; unset: 4 x AWS_MAX_CONCURRENCY (an upload batch of 50 fans out 50 at once). */
+  AWS_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).optional(),
+  /** How long a call waits for a slot before the request is shed with 503. */
+  AWS_QUEUE_WAIT_MS: positiveInt.max(10_000).default(250),
+  /** Requests in progress per process (health routes not counted); past it a request is answered 503 at once. Unset: 2 x AWS_MAX_CONCURRENCY. */
+  OVERLOAD_MAX_IN_FLIGHT: positiveInt.max(100_000).optional(),
+  /** Retry-After of every overload 503. */
+  OVERLOAD_RETRY_AFTER_SECONDS: positiveInt.max(300).default(2),
 
   // HTTP
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
+  /** Pending connections the kernel queues before accept (capped by net.core.somaxconn; Node's default is 511). */
+  HTTP_LISTEN_BACKLOG: positiveInt.max(65535).default(4096),
+  /** Idle keep-alive sockets close after this; above the ALB's 60 s idle timeout so the ALB closes first. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(72_000),
   /** A number trusts that many proxies (CloudFront + ALB = 2; `1` is one hop, not `true`); `true` trusts every hop (spoofable). */
   TRUST_PROXY: z.union([z.coerce.number().int().min(1).max(10), bool]).default(false),
   /** Browser origins (exact, comma-separated) the API answers CORS for; `*` is refused in production. */
@@ -172,7 +187,13 @@ export interface AppConfig {
     connectTimeoutMs: number;
     requestTimeoutMs: number;
     maxAttempts: number;
+    /** Per client: calls on the wire, calls waiting for a slot, and how long one waits (src/aws/limits.ts). */
+    maxConcurrency: number;
+    maxQueued: number;
+    queueWaitMs: number;
   };
+  /** Shedding past capacity (src/plugins/app/overload.ts). */
+  overload: { maxInFlight: number; retryAfterSeconds: number };
   /** Present once every resource name is known (always in aws mode, after start-up in local mode). */
   resources: Partial<Resources>;
   http: {
@@ -180,6 +201,8 @@ export interface AppConfig {
     trustProxy: boolean | number;
     /** Origins answered with CORS headers (exact match; `*` only outside production); empty = none. */
     corsOrigins: string[];
+    listenBacklog: number;
+    keepAliveTimeoutMs: number;
   };
   /** Folder of the app's web build served at `/` (src/plugins/web-app.ts); unset = no app. */
   webAppDir?: string;
@@ -359,7 +382,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       connectTimeoutMs: env.AWS_CONNECT_TIMEOUT_MS,
       requestTimeoutMs: env.AWS_REQUEST_TIMEOUT_MS,
       maxAttempts: env.AWS_MAX_ATTEMPTS,
+      maxConcurrency: env.AWS_MAX_CONCURRENCY,
+      maxQueued: env.AWS_MAX_QUEUED ?? 4 * env.AWS_MAX_CONCURRENCY,
+      queueWaitMs: env.AWS_QUEUE_WAIT_MS,
     },
+    // Two requests per DynamoDB socket (one on the wire, one next in line): more would only queue.
+    overload: { maxInFlight: env.OVERLOAD_MAX_IN_FLIGHT ?? 2 * env.AWS_MAX_CONCURRENCY, retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS },
     resources: {
       bucket: env.S3_BUCKET,
       table: env.DYNAMODB_TABLE,
@@ -374,6 +402,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimit: env.BODY_LIMIT_BYTES,
       trustProxy: env.TRUST_PROXY,
       corsOrigins: env.CORS_ORIGINS ?? (production ? [] : [...DEV_CORS_ORIGINS]),
+      listenBacklog: env.HTTP_LISTEN_BACKLOG,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     webAppDir: env.WEB_APP_DIR,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

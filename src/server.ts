@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, withLocalStack, type AppConfig } from './config.js';
+import { MIN_OPEN_FILES, openFileLimit } from './plugins/app/overload.js';
 
 /**
  * The process entry: parse config, start the embedded local stack unless STACK=aws,
@@ -88,7 +89,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    const address = await app.listen({ port: config.port, host: config.host });
+    const openFiles = openFileLimit();
+    if (openFiles !== undefined && openFiles < MIN_OPEN_FILES) {
+      app.log.warn({ openFiles, recommended: MIN_OPEN_FILES }, 'the open-file limit caps open connections: raise it (ulimit -n, README "Overload")');
+    }
+    // A deep accept queue: a burst of new connections waits in the kernel instead of being dropped.
+    const address = await app.listen({ port: config.port, host: config.host, backlog: config.http.listenBacklog });
     if (stackSummary) {
       const appLine = config.webAppDir === undefined ? '' : `AuroraVault app on ${address} (open it in a browser)\n`;
       console.log(`${stackSummary}\n\n${appLine}AuroraVault API on ${address}  (docs ${address}/docs, mail ${address}/_dev/mail)\nCtrl-C stops everything.`);

@@ -29,6 +29,8 @@ export const problemTypes = {
   tooManyRequests: { slug: 'too-many-requests', title: 'Too many requests', status: 429 },
   internal: { slug: 'internal', title: 'Internal server error', status: 500 },
   unavailable: { slug: 'unavailable', title: 'Service unavailable', status: 503 },
+  /** Shed past capacity (docs/architecture.md, "Overload"): nothing was done; retry after Retry-After. */
+  overloaded: { slug: 'overloaded', title: 'The service is busy', status: 503 },
 } as const;
 
 export type ProblemKind = keyof typeof problemTypes;

@@ -293,6 +293,11 @@ describe('sst.config.ts under Pulumi mocks', () => {
       return Object.fromEntries(defs[0]!.environment.map((e) => [e.name, e.value]));
     };
 
+    it('gives the container 65535 open files (every held connection is one)', () => {
+      const defs = JSON.parse(unwrap<string>(one('aws:ecs/taskDefinition:TaskDefinition', 'ApiTask').inputs.containerDefinitions)) as { ulimits?: unknown }[];
+      expect(defs[0]!.ulimits).toEqual([{ name: 'nofile', softLimit: 65535, hardLimit: 65535 }]);
+    });
+
     it('sets the production environment', () => {
       expect(containerEnv()).toMatchObject({
         STACK: 'aws',

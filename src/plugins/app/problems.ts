@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { DependencyBusyError } from '../../aws/limits.js';
 import { HttpProblem, problem, PROBLEM_CONTENT_TYPE, type Problem } from '../../lib/problem.js';
 
 function send(reply: FastifyReply, body: Problem): FastifyReply {
@@ -19,6 +20,8 @@ function validationErrors(error: FastifyError & { validation: { instancePath: st
 /** Maps every error to problem+json; unexpected ones become a bare 500 (the log keeps the details). */
 export function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   if (error instanceof HttpProblem) return error.problem;
+  // A dependency call that found no slot in time: shed, like a request past the in-flight bound.
+  if (error instanceof DependencyBusyError) return problem('overloaded', 'The service is busy; try again after Retry-After seconds');
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = validationErrors(error);
     return problem('validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
@@ -50,7 +53,11 @@ export default fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const body = toProblem(error, request);
       if (error instanceof HttpProblem) reply.headers(error.headers);
-      if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (error instanceof DependencyBusyError) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
+        // No stack per shed request: under overload the log must not add to the load.
+        request.log.warn({ dependency: error.dependency, reason: error.reason }, 'request shed: dependency busy');
+      } else if (body.status >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.info({ status: body.status, problem: body.type }, 'request refused');
       return send(reply, body);
     });
