@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { accepted, meResponse } from '../../../schemas/auth.js';
+import { contractSerializerCompiler } from '../../../schemas/serializer.js';
 import { jsonResponse, problemResponses } from '../../../schemas/problem.js';
 
 const me: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', app.authenticate);
+  // Hot routes: answers written by their schema's shape, without zod's encode pass (src/schemas/serializer.ts).
+  app.setSerializerCompiler(contractSerializerCompiler);
   const common = { tags: ['me'], security: [{ bearerAuth: [] }] };
 
   const getMe = {

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { noContent } from '../../../schemas/auth.js';
 import { listQuery, photo, photoPage, photoParams } from '../../../schemas/photos.js';
+import { contractSerializerCompiler } from '../../../schemas/serializer.js';
 import { jsonResponse, problemResponse, problemResponses } from '../../../schemas/problem.js';
 
 /** /v1/photos: the timeline and single photos (another user's photo is simply not found). */
 const photos: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', app.authenticate);
+  // Hot routes: answers written by their schema's shape, without zod's encode pass (src/schemas/serializer.ts).
+  app.setSerializerCompiler(contractSerializerCompiler);
   const common = { tags: ['library'], security: [{ bearerAuth: [] }] };
 
   app.get(

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { accepted } from '../../../schemas/auth.js';
 import { listQuery, photoPage } from '../../../schemas/photos.js';
+import { contractSerializerCompiler } from '../../../schemas/serializer.js';
 import { jsonResponse, problemResponses } from '../../../schemas/problem.js';
 
 /** /v1/trash: trashed photos, newest trashed first; emptying it purges them in a job (202 at once). */
 const trash: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', app.authenticate);
+  // Hot routes: answers written by their schema's shape, without zod's encode pass (src/schemas/serializer.ts).
+  app.setSerializerCompiler(contractSerializerCompiler);
   const common = { tags: ['library'], security: [{ bearerAuth: [] }] };
 
   app.get(
