@@ -233,9 +233,37 @@ step('says a photo already in the library is already there instead of uploading 
   expect(await photosListed()).toHaveLength(FIRST_PHOTOS.length + 1);
 });
 
+step('keeps an upload through a reload of the page (the picked file kept in IndexedDB) and says when a file is not a photo', async () => {
+  const photo = 'photo.gif';
+  const notAPhoto = 'text.jpg';
+  const puts = await holdRequests(page, isBucket, 'PUT');
+  await choosePhotos([photo]);
+  await until(() => puts.seen().length > 0);
+  // The page goes in the middle of the PUT: its blob: URL dies with it, the kept copy does not.
+  await page.reload();
+  await uploadRow(photo).waitFor();
+  await until(() => puts.seen().length > 1);
+  await puts.release();
+  await uploadRow(photo).getByText('Uploaded', { exact: true }).waitFor({ timeout: 30_000 });
+  await until(async () => (await photosListed()).some((listed) => listed.filename === photo), PROCESSING_MS);
+  expect((await photosListed()).filter((listed) => listed.filename === photo)).toHaveLength(1);
+
+  // The server takes the bytes, then its processing finds they are no photo: the row says so.
+  await choosePhotos([notAPhoto]);
+  await uploadRow(notAPhoto).getByText('Failed: the file is not a photo', { exact: true }).waitFor({ timeout: PROCESSING_MS });
+  await shot('uploading-reloaded-and-rejected');
+  await control('Clear finished').click();
+  await uploadRow(photo).waitFor({ state: 'detached' });
+  await uploadRow(notAPhoto).waitFor({ state: 'detached' });
+
+  // Opened by its URL after the reload, Uploads still has Photos beneath it.
+  await control('Back').click();
+  await control('Upload photos').waitFor();
+  expect(await photosListed()).toHaveLength(FIRST_PHOTOS.length + 2);
+});
+
 step('opens a photo with its details, moves it to the trash and restores it from the trash', async () => {
   const photo = FIRST_PHOTOS[0]!;
-  await page.goBack();
   await tile(photo).click();
   await control('Move to trash').waitFor();
   await page.getByText(/iPhone 15 Pro/).filter({ visible: true }).first().waitFor();

@@ -27,7 +27,8 @@ export async function holdRequests(page: Page, matcher: (url: URL) => boolean, m
     seen: () => [...seen],
     release: async () => {
       released = true;
-      await Promise.all(held.splice(0).map((route) => route.continue()));
+      // A request the page dropped meanwhile (a reload) cannot be continued: nothing to let through.
+      await Promise.all(held.splice(0).map((route) => route.continue().catch(() => undefined)));
       await page.unroute(matcher, handler);
     },
   };

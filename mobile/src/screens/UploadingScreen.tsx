@@ -116,7 +116,7 @@ export function UploadingScreen(_props: NativeStackScreenProps<AppRoutes, 'Uploa
             {counts.failed > 0 ? <Text style={styles.attention}>{`${counts.failed} need${counts.failed === 1 ? 's' : ''} your attention`}</Text> : null}
             <Row style={styles.buttons}>
               <Button label="Choose photos" busy={picking} onPress={() => void choose()} />
-              {counts.done > 0 ? <Button variant="secondary" label="Clear finished" onPress={() => uploads.clearFinished()} /> : null}
+              {counts.finished > 0 ? <Button variant="secondary" label="Clear finished" onPress={() => uploads.clearFinished()} /> : null}
             </Row>
             {banners}
           </View>

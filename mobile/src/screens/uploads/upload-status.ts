@@ -74,8 +74,13 @@ export function canRetryNow(item: UploadItem): boolean {
   return item.step !== 'done' && item.step !== 'failed' && item.notBefore !== undefined && item.problem?.status === 0;
 }
 
-export function summarize(items: readonly UploadItem[]): { done: number; failed: number; total: number; unfinished: number } {
-  const done = items.filter((i) => i.step === 'done').length;
-  const failed = items.filter((i) => i.step === 'failed').length;
-  return { done, failed, total: items.length, unfinished: items.length - done };
+/**
+ * `done`: uploaded (or already there); `failed`: needs the user, a photo processing rejected included;
+ * `finished`: what "Clear finished" removes (every done item, rejected ones too).
+ */
+export function summarize(items: readonly UploadItem[]): { done: number; failed: number; finished: number; total: number; unfinished: number } {
+  const finished = items.filter((i) => i.step === 'done').length;
+  const rejected = items.filter((i) => i.step === 'done' && i.result === 'rejected').length;
+  const failed = items.filter((i) => i.step === 'failed').length + rejected;
+  return { done: finished - rejected, failed, finished, total: items.length, unfinished: items.length - finished };
 }

@@ -71,5 +71,7 @@ test('an item waiting after a failure says why; only a network wait can be cut s
 });
 
 test('the summary counts finished and failed items', () => {
-  expect(summarize([item({ step: 'done' }), item({ step: 'failed' }), item({ step: 'uploading' })])).toEqual({ done: 1, failed: 1, total: 3, unfinished: 2 });
+  expect(summarize([item({ step: 'done' }), item({ step: 'failed' }), item({ step: 'uploading' })])).toEqual({ done: 1, failed: 1, finished: 1, total: 3, unfinished: 2 });
+  // Rejected by processing: finished (cleared with the others) but not uploaded, and it needs the user.
+  expect(summarize([item({ step: 'done', result: 'ready' }), item({ step: 'done', result: 'rejected' })])).toEqual({ done: 1, failed: 1, finished: 2, total: 2, unfinished: 0 });
 });
