@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { clientLimit } from '../../src/aws/limits.js';
 import { client, registeredUser, startAccountsApp, waitUntil } from '../helpers/accounts.js';
+import { item, jpeg, put, settled, type UploadAnswer } from '../helpers/uploads.js';
 import { testConfig } from '../helpers/stack.js';
 
 /**
@@ -231,5 +232,37 @@ describe('a burst on the real stack with tiny bounds', () => {
 
     await waitUntil(async () => (server.app.overload.stats().inFlight === 0 ? true : undefined));
     for (const path of paths) expect((await get(server.url, path)).status).toBe(200);
+  });
+});
+
+describe('slots are given back', () => {
+  it('after uploads through every service (URLs, S3, complete, processing jobs, listing, readiness), no client holds a slot', async () => {
+    const server = await startAccountsApp({ WORKER_CONCURRENCY: '2', SWEEP_INTERVAL_SECONDS: '0' });
+    try {
+      const api = client(server.url);
+      const user = await registeredUser(api, 'overload-slots');
+      const images = await Promise.all([1, 2, 3].map((seed) => jpeg(seed)));
+      const reserved = await api.post<{ items: UploadAnswer[] }>('/v1/uploads', { items: images.map((b, i) => item(`slot-${i}`, b)) }, user.accessToken);
+      expect(reserved.status).toBe(200);
+      expect(await Promise.all(reserved.body.items.map((answer, i) => put(answer, images[i]!)))).toEqual([200, 200, 200]);
+      const ids = reserved.body.items.map((a) => a.photoId);
+      expect((await api.post('/v1/uploads/complete', { items: ids.map((photoId) => ({ photoId })) }, user.accessToken)).status).toBe(200);
+      const final = await settled(api, user.accessToken, ids, 60_000);
+      expect(Object.values(final).map((p) => p.status)).toEqual(['ready', 'ready', 'ready']);
+      expect((await api.get('/v1/photos', user.accessToken)).status).toBe(200);
+      expect((await api.get('/health/ready')).status).toBe(200);
+
+      // Only the workers' long polls stay on the wire; everything else has been read and released.
+      await waitUntil(async () => {
+        const { dependencies } = server.app.overload.stats();
+        const busy = Object.entries(dependencies).filter(([name, d]) => d.queued > 0 || d.active > (name === 'sqs' ? 2 : 0));
+        return busy.length === 0 ? true : undefined;
+      });
+      const { dependencies } = server.app.overload.stats();
+      expect(Object.keys(dependencies).sort()).toEqual(['cognito', 'dynamo', 'events', 's3', 'ses', 'sqs']);
+      for (const stats of Object.values(dependencies)) expect(stats.refused).toEqual({ 'queue-full': 0, 'wait-expired': 0 });
+    } finally {
+      await server.close();
+    }
   });
 });
