@@ -58,10 +58,19 @@ export class RevocationSync {
     this.now = options.now ?? Date.now;
   }
 
-  /** Loads the window (a failure is logged, and polling retries it) and starts polling. */
+  /**
+   * Loads the window (a failure is logged, and polling retries it) and starts polling. Start-up
+   * waits for the load at most `staleAfterMs`: with DynamoDB slow or away the app still starts, and
+   * its requests read the record until the window is in.
+   */
   async start(): Promise<void> {
-    await this.poll();
-    this.schedule();
+    const first = this.poll().finally(() => this.schedule());
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.staleAfterMs);
+    });
+    await Promise.race([first, bound]);
+    clearTimeout(timer);
   }
 
   /** Stops polling and waits for a poll in flight; from then on every verdict is `ask-record`. */

@@ -55,12 +55,24 @@ function toState(item: Record<string, unknown>): RevocationState | undefined {
   };
 }
 
+export interface RevocationFeedOptions {
+  shards?: number;
+  /** Items per page (DynamoDB's own 1 MB pages when unset); small pages let tests see paging. */
+  pageLimit?: number;
+}
+
 export class RevocationFeed {
+  private readonly shards: number;
+  private readonly pageLimit: number | undefined;
+
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly shards = FEED_SHARDS,
-  ) {}
+    options: RevocationFeedOptions = {},
+  ) {
+    this.shards = options.shards ?? FEED_SHARDS;
+    this.pageLimit = options.pageLimit;
+  }
 
   /**
    * Every entry written at or after `sinceMs` (up to now), page by page: one query per bucket and
@@ -83,6 +95,7 @@ export class RevocationFeed {
               ExpressionAttributeNames: { '#sessions': 'sessions', '#version': 'version' },
               ConsistentRead: consistent,
               ExclusiveStartKey: startKey,
+              Limit: this.pageLimit,
             }),
             { abortSignal },
           );
