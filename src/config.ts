@@ -73,8 +73,12 @@ export const envSchema = z.object({
   AWS_MAX_CONCURRENCY: positiveInt.max(1024).default(50),
   /** Calls waiting for a slot per client; unset: 4 x AWS_MAX_CONCURRENCY (an upload batch of 50 fans out 50 at once). */
   AWS_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).optional(),
-  /** How long a call waits for a slot before the request is shed with 503. */
-  AWS_QUEUE_WAIT_MS: positiveInt.max(10_000).default(250),
+  /**
+   * How long a call waits for a slot before it is refused (its request shed with 503). Jobs share the
+   * line, and a refused job call costs the job a visibility timeout: long enough for a slow DynamoDB
+   * Local under load, far below AWS_REQUEST_TIMEOUT_MS (on AWS a call takes milliseconds).
+   */
+  AWS_QUEUE_WAIT_MS: positiveInt.max(10_000).default(1000),
   /** Requests in progress per process (health routes not counted); past it a request is answered 503 at once. Unset: 2 x AWS_MAX_CONCURRENCY. */
   OVERLOAD_MAX_IN_FLIGHT: positiveInt.max(100_000).optional(),
   /** Retry-After of every overload 503. */
