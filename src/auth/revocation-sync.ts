@@ -52,6 +52,7 @@ export class RevocationSync {
   private running: Promise<unknown> | undefined;
   private readonly stopping = new AbortController();
   private staleReported = false;
+  private failing = false;
 
   constructor(private readonly options: RevocationSyncOptions) {
     this.view = new RevocationView(options.windowSeconds ?? REVOCATION_WINDOW_SECONDS);
@@ -137,9 +138,12 @@ export class RevocationSync {
       for (const state of states) this.view.apply(state, nowSeconds);
       this.view.expire(nowSeconds);
     } catch (error) {
-      if (!this.stopped) this.options.log.warn({ err: { name: (error as Error).name } }, loading ? 'revocation window not loaded' : 'revocation feed poll failed');
+      // Once per streak of failures: an outage must not write a line a second per instance.
+      if (!this.stopped && !this.failing) this.options.log.warn({ err: { name: (error as Error).name } }, loading ? 'revocation window not loaded' : 'revocation feed poll failed');
+      this.failing = true;
       return false;
     }
+    this.failing = false;
     if (this.stopped) return false;
     this.cursor = startedAt - POLL_OVERLAP_MS;
     this.syncedAt = startedAt;
