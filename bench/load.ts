@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     log(`baseline: DynamoDB Local alone serves ${dynamoReadsPerSecond.toFixed(0)} GetItem/s (SDK, 50 in flight, ${BASELINE_SECONDS} s)`);
 
     const held = HELD > 0 ? await holdConnections(api.url, HELD, users.map((u) => u.accessToken)) : undefined;
-    if (held) log(`${held.opened} idle connections held open (answers to their first GET /v1/me: ${JSON.stringify(held.statuses)})`);
+    if (held) log(`${held.opened} idle connections held open in ${held.openingSeconds.toFixed(0)} s (answers to their first GET /v1/me: ${JSON.stringify(held.statuses)})`);
 
     const { requests, tally } = mobileMix(users);
     const served: number[] = [];
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       apiCpuMicrosPerAnswered: cpuUsed / Math.max(1, answered),
       apiCpuSecondsPerSecond: cpuUsed / 1e6 / result.duration,
       servedOverDynamoAlone: ok / result.duration / dynamoReadsPerSecond,
-      heldConnections: held ? { opened: held.opened, failedToOpen: held.failedToOpen, pingSeconds: PING_SECONDS, pings: pings.statuses, closedDuringRun: heldClosedDuringRun, atEnd: heldAtEnd } : null,
+      heldConnections: held ? { opened: held.opened, failedToOpen: held.failedToOpen, openingSeconds: held.openingSeconds, pingSeconds: PING_SECONDS, pings: pings.statuses, closedDuringRun: heldClosedDuringRun, atEnd: heldAtEnd } : null,
       apiErrorsLogged: errorSummary(api.logFile),
       sent: tally.sent,
       statusByKind: tally.statusByKind,
@@ -191,7 +191,10 @@ async function main(): Promise<void> {
     if (Object.keys(figures.apiErrorsLogged).length > 0) console.log(`  API errors logged (top)             ${JSON.stringify(figures.apiErrorsLogged)}`);
     if (held) {
       const c = heldClosedDuringRun!;
-      console.log(`  held connections closed in the run  ${c.count} (by error: ${JSON.stringify(c.byError)}; median quiet time before: ${f(c.medianIdleMs / 1000, 1)} s)`);
+      console.log(
+        `  held connections closed in the run  ${c.count} (by error: ${JSON.stringify(c.byError)}; median quiet time before: ${f(c.medianIdleMs / 1000, 1)} s; ` +
+          `first/median/last at ${c.closedAtSeconds.map((t) => f(t)).join('/')} s from the start of opening)`,
+      );
       console.log(`  held connections                    ${held.opened} opened, pings ${JSON.stringify(pings.statuses)}, ${heldAtEnd!.dropped} closed and ${heldAtEnd!.unanswered} unanswered at the end (GET /health/live: ${JSON.stringify(heldAtEnd!.statuses)})`);
     }
     console.log(`  requests sent by kind               ${JSON.stringify(tally.sent)}`);

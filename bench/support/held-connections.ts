@@ -2,7 +2,8 @@ import net from 'node:net';
 
 /**
  * Phones with the app open but mostly idle: keep-alive HTTP/1.1 connections that each read the account
- * (GET /v1/me) when they open, then once every PING_SECONDS (random phase), so no idle timeout closes them.
+ * (GET /v1/me) when they open, then once every PING_SECONDS (random phase, from its own opening), so no idle
+ * timeout closes them.
  * autocannon cannot hold connections that send less than one request per second (it caps `connections` at
  * `overallRate`), so the load benchmark holds the rest of its 10,000 connections here. `check()` sends GET
  * /health/live (no dependency: it does not queue behind the load) on every socket at the end: a socket the server
@@ -23,9 +24,14 @@ export interface HeldConnections {
   /** Sockets that failed to connect or to answer their first request. */
   failedToOpen: number;
   statuses: Record<string, number>;
-  /** Sockets closed so far: how many, by error code ('' for a clean close by the server), and the median quiet time before it. */
-  closes(): { count: number; byError: Record<string, number>; medianIdleMs: number };
-  /** Starts the pings; the returned function stops them and gives what they got. */
+  /** How long opening them all took. */
+  openingSeconds: number;
+  /**
+   * Sockets closed so far: how many, by error code ('' for a clean close by the server), the median quiet time
+   * before it, and when the first, median and last closed (seconds from the start of opening).
+   */
+  closes(): { count: number; byError: Record<string, number>; medianIdleMs: number; closedAtSeconds: number[] };
+  /** Starts counting the pings; the returned function stops counting and gives what they got. */
   startPings(): () => Promise<PingStats>;
   check(): Promise<{ answered: number; dropped: number; unanswered: number; statuses: Record<string, number> }>;
   close(): void;
@@ -37,6 +43,8 @@ interface Held {
   /** When the socket last sent or received, and how long it had been quiet when it closed (ms). */
   lastActivity: number;
   idleAtClose?: number;
+  /** Seconds from the start of opening to its close. */
+  closedAt?: number;
   closeError?: string;
   waiting?: (status: number) => void;
   buffer: string;
@@ -72,7 +80,26 @@ export async function holdConnections(url: string, count: number, tokens: string
   const { hostname, port, host } = new URL(url);
   const all: Held[] = [];
   const statuses: Record<string, number> = {};
+  const timers: NodeJS.Timeout[] = [];
+  const openedAt = performance.now();
   let failedToOpen = 0;
+  // Pings run from each socket's opening (so none is quiet longer than PING_SECONDS, however long opening them all
+  // takes); only those between startPings() and its stop are counted.
+  let stats: PingStats | undefined;
+  const inFlight = new Set<Promise<void>>();
+  const ping = (held: Held, i: number) => {
+    if (held.waiting || held.closed) return;
+    const counted = stats;
+    const started = performance.now();
+    const done = request(held, host, '/v1/me', tokens[i % tokens.length]!, 10_000).then((status) => {
+      inFlight.delete(done);
+      if (!counted) return;
+      counted.statuses[status] = (counted.statuses[status] ?? 0) + 1;
+      if (status >= 200 && status < 300) counted.servedMs.push(performance.now() - started);
+      if (status <= 0) counted.failed++;
+    });
+    inFlight.add(done);
+  };
   const open = async (index: number) => {
     const held: Held = { socket: net.connect({ host: hostname, port: Number(port) }), closed: false, buffer: '', lastActivity: performance.now() };
     held.socket.setEncoding('latin1');
@@ -83,7 +110,10 @@ export async function holdConnections(url: string, count: number, tokens: string
       if (status !== undefined) held.waiting?.(status);
     });
     const gone = (error?: NodeJS.ErrnoException) => {
-      if (!held.closed) held.idleAtClose = performance.now() - held.lastActivity;
+      if (!held.closed) {
+        held.idleAtClose = performance.now() - held.lastActivity;
+        held.closedAt = performance.now() - openedAt;
+      }
       if (error) held.closeError ??= error.code ?? error.message;
       held.closed = true;
       held.waiting?.(0);
@@ -98,6 +128,12 @@ export async function holdConnections(url: string, count: number, tokens: string
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status !== 200) failedToOpen++;
     all.push(held);
+    // Random phase: the pings of sockets opened together spread over the interval.
+    const first = setTimeout(() => {
+      ping(held, index);
+      timers.push(setInterval(() => ping(held, index), PING_SECONDS * 1000));
+    }, (0.2 + 0.8 * Math.random()) * PING_SECONDS * 1000);
+    timers.push(first);
   };
   let next = 0;
   await Promise.all(
@@ -105,49 +141,33 @@ export async function holdConnections(url: string, count: number, tokens: string
       while (next < count) await open(next++);
     }),
   );
+  const openingSeconds = (performance.now() - openedAt) / 1000;
   return {
     opened: count - failedToOpen,
     failedToOpen,
     statuses,
+    openingSeconds,
     closes() {
       const closed = all.filter((held) => held.closed);
       const byError: Record<string, number> = {};
       for (const held of closed) byError[held.closeError ?? ''] = (byError[held.closeError ?? ''] ?? 0) + 1;
+      const mid = <T>(values: T[]) => values[Math.floor(values.length / 2)];
       const idle = closed.map((held) => held.idleAtClose ?? 0).sort((a, b) => a - b);
-      return { count: closed.length, byError, medianIdleMs: idle.length ? idle[Math.floor(idle.length / 2)]! : 0 };
+      const at = closed.map((held) => held.closedAt ?? 0).sort((a, b) => a - b);
+      return { count: closed.length, byError, medianIdleMs: mid(idle) ?? 0, closedAtSeconds: at.length ? [at[0]! / 1000, mid(at)! / 1000, at.at(-1)! / 1000] : [] };
     },
     startPings() {
-      const stats: PingStats = { statuses: {}, servedMs: [], failed: 0 };
-      const timers: NodeJS.Timeout[] = [];
-      const inFlight = new Set<Promise<void>>();
-      let stopped = false;
-      const ping = (held: Held, i: number) => {
-        if (stopped || held.waiting) return;
-        const started = performance.now();
-        const done = request(held, host, '/v1/me', tokens[i % tokens.length]!, 10_000).then((status) => {
-          inFlight.delete(done);
-          if (stopped && status <= 0) return;
-          stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
-          if (status >= 200 && status < 300) stats.servedMs.push(performance.now() - started);
-          if (status <= 0) stats.failed++;
-        });
-        inFlight.add(done);
-      };
-      all.forEach((held, i) => {
-        const first = setTimeout(() => {
-          ping(held, i);
-          timers.push(setInterval(() => ping(held, i), PING_SECONDS * 1000));
-        }, Math.random() * PING_SECONDS * 1000);
-        timers.push(first);
-      });
+      const counted: PingStats = { statuses: {}, servedMs: [], failed: 0 };
+      stats = counted;
       return async () => {
-        stopped = true;
-        for (const timer of timers) clearTimeout(timer);
+        stats = undefined;
         await Promise.all(inFlight);
-        return stats;
+        return counted;
       };
     },
     async check() {
+      for (const timer of timers) clearTimeout(timer);
+      await Promise.all(inFlight);
       const after: Record<string, number> = {};
       const results = await Promise.all(all.map((held, i) => request(held, host, '/health/live', tokens[i % tokens.length]!, 30_000)));
       for (const status of results) after[status] = (after[status] ?? 0) + 1;
@@ -155,6 +175,7 @@ export async function holdConnections(url: string, count: number, tokens: string
       return { answered: count((s) => s > 0), dropped: count((s) => s === 0), unanswered: count((s) => s < 0), statuses: after };
     },
     close() {
+      for (const timer of timers) clearTimeout(timer);
       for (const held of all) held.socket.destroy();
     },
   };
