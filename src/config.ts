@@ -75,10 +75,12 @@ export const envSchema = z.object({
   AWS_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).optional(),
   /**
    * How long a call waits for a slot before it is refused (its request shed with 503). Jobs share the
-   * line, and a refused job call costs the job a visibility timeout: long enough for a slow DynamoDB
-   * Local under load, far below AWS_REQUEST_TIMEOUT_MS (on AWS a call takes milliseconds).
+   * line, and a refused call in the second half of a request (complete's enqueue after its status
+   * change) leaves the work to the reconciliation sweep: long enough for DynamoDB Local on a loaded CI
+   * machine (1 s refused calls of a 50-photo batch there), below AWS_REQUEST_TIMEOUT_MS. Requests are
+   * shed at once by OVERLOAD_MAX_IN_FLIGHT before they queue here.
    */
-  AWS_QUEUE_WAIT_MS: positiveInt.max(10_000).default(1000),
+  AWS_QUEUE_WAIT_MS: positiveInt.max(10_000).default(5000),
   /** Requests in progress per process (health routes not counted); past it a request is answered 503 at once. Unset: 2 x AWS_MAX_CONCURRENCY. */
   OVERLOAD_MAX_IN_FLIGHT: positiveInt.max(100_000).optional(),
   /** Retry-After of every overload 503. */
