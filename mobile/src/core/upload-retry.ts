@@ -15,7 +15,9 @@ export type FailureDecision = { action: 'pause' } | { action: 'fail' | 'wait'; p
 /**
  * Retryable failures (no answer, 408, 429, 5xx) wait with full jitter, at least Retry-After, until the
  * budget is spent; permanent ones and unreadable photos fail at once; a 401 (the session ended) pauses
- * without spending the budget, since signing in again fixes it.
+ * without spending the budget, since signing in again fixes it; so does a 429 or 503 that says when to
+ * come back (Retry-After): that is load the server shed, to be retried when it said, not a failure of
+ * the photo, and minutes of overload must not turn a user's uploads into "needs attention".
  * `patch` is what the caller wanted to change anyway (a step to go back to, say).
  */
 export function decideFailure(item: UploadItem, error: unknown, now: number, policy: RetryPolicy, patch: Partial<UploadItem> = {}): FailureDecision {
@@ -26,10 +28,11 @@ export function decideFailure(item: UploadItem, error: unknown, now: number, pol
   const problem = toApiError(error, now);
   if (problem.status === 401) return { action: 'pause' };
   const summary = { status: problem.status, title: problem.title, detail: problem.detail };
-  const attempts = item.attempts + 1;
+  const shed = (problem.status === 429 || problem.status === 503) && problem.retryAfterMs !== undefined;
+  const attempts = shed ? item.attempts : item.attempts + 1;
   if (!problem.retryable || attempts > policy.budget) {
     return { action: 'fail', patch: { ...patch, step: 'failed', failedAt, attempts, problem: summary, notBefore: undefined } };
   }
-  const delay = retryDelayMs(attempts, policy.random, policy.backoff, problem.retryAfterMs);
+  const delay = retryDelayMs(Math.max(1, attempts), policy.random, policy.backoff, problem.retryAfterMs);
   return { action: 'wait', patch: { ...patch, attempts, problem: summary, notBefore: now + delay } };
 }

@@ -151,7 +151,7 @@ test('429 with Retry-After: nothing is sent again before the server said, then i
   await q.start();
   await q.add([device.add('small', 'abc')]);
   await q.idle();
-  expect(q.list()[0]).toMatchObject({ step: 'requesting', attempts: 1, problem: { status: 429 } });
+  expect(q.list()[0]).toMatchObject({ step: 'requesting', attempts: 0, problem: { status: 429 } });
   await jest.advanceTimersByTimeAsync(29_999);
   expect(server.calls.request).toHaveLength(1);
   await jest.advanceTimersByTimeAsync(1);
@@ -485,4 +485,17 @@ test('a keeper copies each photo before its item is stored, the queue reads the 
   expect(events.slice(-1)).toEqual(['release kept:a']);
   expect(kept.size).toBe(0);
   expect(server.photos()).toHaveLength(1);
+});
+
+test('load the server shed (503 or 429 with Retry-After) is waited out as long as it lasts, without spending the retry budget', async () => {
+  const q = queue({ retryBudget: 2 });
+  await q.start();
+  for (let i = 0; i < 10; i++) server.fail('request', new ApiError({ status: 503, title: 'Overloaded', retryAfterMs: 2_000 }));
+  await q.add([device.add('a', 'abc')]);
+  for (let i = 0; i < 10; i++) await jest.advanceTimersByTimeAsync(2_000);
+  await q.idle();
+  await jest.advanceTimersByTimeAsync(2_000);
+  await q.idle();
+  expect(server.calls.request.length).toBeGreaterThanOrEqual(11);
+  expect(q.list()[0]).toMatchObject({ step: 'done' });
 });
