@@ -158,7 +158,9 @@ describe('local SQS after a crash (kill -9)', () => {
     );
     expect(batch.Failed ?? []).toEqual([]);
     for (const entry of batch.Successful!) sent.push({ id: entry.MessageId!, body: `{"job":"${entry.Id}"}` });
-    const delaySeconds = 12;
+    // Long enough to outlast three starts of the local SQS and their checks on a loaded CI machine
+    // (12 s did not at a load of 13: the delayed message was already due at the third start).
+    const delaySeconds = 30;
     const delayedSentAt = Date.now();
     const delayed = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"job":"later"}', DelaySeconds: delaySeconds }));
 
