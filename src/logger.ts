@@ -1,5 +1,4 @@
 import type { FastifyServerOptions } from 'fastify';
-import pino from 'pino';
 import type { AppConfig } from './config.js';
 
 /** Query parameters that carry credentials (presigned URLs, OAuth-style callbacks). */
@@ -37,19 +36,6 @@ export const redactPaths = [
   'payload.code',
 ];
 
-/**
- * stdout, written in batches of at least 4 KiB or every second, whichever comes first: one write
- * per log line cost each request two syscalls and two wake-ups of the log reader (~5-8% of a
- * photo detail's CPU in the profiles). Pino flushes what is buffered synchronously when the
- * process exits, uncaught errors included; a SIGKILL loses at most the last second.
- */
-export const LOG_BATCH_BYTES = 4096;
-export const LOG_FLUSH_MS = 1000;
-
-export function logDestination(fd = 1) {
-  return pino.destination({ dest: fd, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
-}
-
 export function loggerOptions(config: AppConfig): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
@@ -59,6 +45,6 @@ export function loggerOptions(config: AppConfig): FastifyServerOptions['logger']
         return { method: request.method, url: redactUrl(request.url), host: request.hostname, remoteAddress: request.ip };
       },
     },
-    ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'HH:MM:ss.l' } } } : { stream: logDestination() }),
+    ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'HH:MM:ss.l' } } } : {}),
   };
 }

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { redactPaths, redactUrl } from '../src/logger.js';
@@ -43,43 +41,5 @@ describe('log redaction paths', () => {
 
   it('keeps error codes readable', () => {
     expect(capture({ err: { code: 'ECONNREFUSED', message: 'connect failed' } }).err).toMatchObject({ code: 'ECONNREFUSED' });
-  });
-});
-
-describe('log destination (stdout in batches)', () => {
-  const ROOT = path.join(__dirname, '..');
-  /** A process logging through loggerOptions' own destination, as the server does. */
-  function logging(body: string) {
-    const script = `
-      const pino = require('pino');
-      const { loggerOptions } = require('./src/logger.ts');
-      const options = loggerOptions({ logLevel: 'info', logPretty: false });
-      const log = pino(options, options.stream);
-      ${body}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, output: () => out, exited };
-  }
-
-  it('a line logged by a quiet process reaches stdout without waiting for more lines or for exit', async () => {
-    const run = logging(`log.info({ probe: 1 }, 'quiet line'); process.stdin.resume();`);
-    try {
-      const deadline = Date.now() + 10_000;
-      while (!run.output().includes('quiet line') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(run.output()).toContain('quiet line');
-      expect(run.child.exitCode).toBeNull();
-    } finally {
-      run.child.stdin.end();
-      run.child.kill();
-    }
-  });
-
-  it('every line logged before an uncaught error is on stdout after the crash', async () => {
-    const run = logging(`for (let i = 0; i < 30; i++) log.info({ i }, 'before the crash'); setImmediate(() => { throw new Error('boom'); });`);
-    expect(await run.exited).not.toBe(0);
-    const lines = run.output().trim().split('\n').map((line) => JSON.parse(line) as { i: number; msg: string });
-    expect(lines.map((line) => line.i)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 });
