@@ -21,7 +21,7 @@ export interface PingStats {
 
 export interface HeldConnections {
   opened: number;
-  /** Sockets that failed to connect or to answer their first request. */
+  /** Sockets that failed to connect, or were closed before answering their first request. */
   failedToOpen: number;
   statuses: Record<string, number>;
   /** How long opening them all took. */
@@ -126,7 +126,8 @@ export async function holdConnections(url: string, count: number, tokens: string
     });
     const status = connected ? await request(held, host, '/v1/me', tokens[index % tokens.length]!, 30_000) : 0;
     statuses[status] = (statuses[status] ?? 0) + 1;
-    if (status !== 200) failedToOpen++;
+    // A 503 (shed) or -1 (slow) still leaves the socket open and held; 0 means it never connected or was closed.
+    if (status === 0) failedToOpen++;
     all.push(held);
     // Random phase: the pings of sockets opened together spread over the interval.
     const first = setTimeout(() => {
