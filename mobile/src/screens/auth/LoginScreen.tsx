@@ -4,6 +4,7 @@ import { useSession } from '../../app/session';
 import type { AuthRoutes } from '../../navigation/routes';
 import { Banner, Button, TextField } from '../../ui/kit';
 import { AuthLayout, FooterLink } from './AuthLayout';
+import { EmailField } from './fields';
 import { emailProblem, formFailure, type FieldErrors } from './auth-form';
 
 type Props = NativeStackScreenProps<AuthRoutes, 'Login'>;
@@ -70,17 +71,7 @@ export function LoginScreen({ navigation, route }: Props) {
           {failure.message}
         </Banner>
       ) : null}
-      <TextField
-        label="Email"
-        value={email}
-        onChangeText={setEmail}
-        error={errors.email}
-        keyboardType="email-address"
-        autoComplete="email"
-        textContentType="username"
-        inputMode="email"
-        returnKeyType="next"
-      />
+      <EmailField value={email} onChangeText={setEmail} error={errors.email} returnKeyType="next" />
       <TextField
         label="Password"
         value={password}

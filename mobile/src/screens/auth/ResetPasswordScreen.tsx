@@ -2,13 +2,13 @@ import { useState } from 'react';
 import { StyleSheet, Text } from 'react-native';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useSession } from '../../app/session';
-import { meetsPasswordRules, PASSWORD_MAX_LENGTH } from '../../core/password-rules';
+import { meetsPasswordRules } from '../../core/password-rules';
 import type { AuthRoutes } from '../../navigation/routes';
-import { Banner, Button, TextField } from '../../ui/kit';
+import { Banner, Button } from '../../ui/kit';
 import { type } from '../../ui/theme';
 import { AuthLayout, FooterLink } from './AuthLayout';
 import { codeProblem, emailProblem, formFailure, RESEND_COOLDOWN_SECONDS, useCooldown, type FieldErrors } from './auth-form';
-import { PasswordChecklist } from './PasswordChecklist';
+import { CodeField, EmailField, NewPasswordField } from './fields';
 
 type Props = NativeStackScreenProps<AuthRoutes, 'ResetPassword'>;
 
@@ -83,18 +83,7 @@ export function ResetPasswordScreen({ navigation, route }: Props) {
     return (
       <AuthLayout title="Reset your password" subtitle="Enter your account's email and we will send you a code to set a new password." testID="reset-request" footer={backToLogin}>
         {banner}
-        <TextField
-          label="Email"
-          value={email}
-          onChangeText={setEmail}
-          error={errors.email}
-          keyboardType="email-address"
-          autoComplete="email"
-          textContentType="username"
-          inputMode="email"
-          returnKeyType="send"
-          onSubmitEditing={() => void sendCode()}
-        />
+        <EmailField value={email} onChangeText={setEmail} error={errors.email} returnKeyType="send" onSubmitEditing={() => void sendCode()} />
         <Button label="Send code" busy={busy === 'send'} onPress={() => void sendCode()} />
       </AuthLayout>
     );
@@ -103,30 +92,16 @@ export function ResetPasswordScreen({ navigation, route }: Props) {
   return (
     <AuthLayout title="Set a new password" subtitle={`Enter the 6-digit code we emailed to ${address} and choose a new password.`} testID="reset-confirm" footer={backToLogin}>
       {banner}
-      <TextField
-        label="Code"
-        value={code}
-        onChangeText={setCode}
-        error={errors.code}
-        keyboardType="number-pad"
-        inputMode="numeric"
-        autoComplete="one-time-code"
-        textContentType="oneTimeCode"
-        maxLength={6}
-      />
-      <TextField
+      <CodeField label="Code" value={code} onChangeText={setCode} error={errors.code} />
+      <NewPasswordField
         label="New password"
         value={newPassword}
         onChangeText={setNewPassword}
         error={errors.newPassword}
-        secureTextEntry
-        autoComplete="new-password"
-        textContentType="newPassword"
-        maxLength={PASSWORD_MAX_LENGTH}
         returnKeyType="go"
         onSubmitEditing={() => void setPassword()}
+        testID="reset-password-rules"
       />
-      <PasswordChecklist password={newPassword} testID="reset-password-rules" />
       <Button label="Set new password" busy={busy === 'reset'} disabled={busy === 'send'} onPress={() => void setPassword()} />
       {/* Named without "code": the contract's "Code" field must stay the only element labelled so. */}
       <Button

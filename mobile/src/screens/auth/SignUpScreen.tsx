@@ -2,13 +2,13 @@ import { useState } from 'react';
 import { StyleSheet, Text } from 'react-native';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useSession } from '../../app/session';
-import { meetsPasswordRules, PASSWORD_MAX_LENGTH } from '../../core/password-rules';
+import { meetsPasswordRules } from '../../core/password-rules';
 import type { AuthRoutes } from '../../navigation/routes';
 import { Banner, Button, TextField } from '../../ui/kit';
 import { space, type } from '../../ui/theme';
 import { AuthLayout, FooterLink } from './AuthLayout';
 import { codeProblem, emailProblem, failureMessage, formFailure, RESEND_COOLDOWN_SECONDS, useCooldown, type FieldErrors } from './auth-form';
-import { PasswordChecklist } from './PasswordChecklist';
+import { CodeField, EmailField, NewPasswordField } from './fields';
 
 type Props = NativeStackScreenProps<AuthRoutes, 'SignUp'>;
 
@@ -149,19 +149,7 @@ export function SignUpScreen({ navigation, route }: Props) {
         }
       >
         {banner}
-        <TextField
-          label="Confirmation code"
-          value={code}
-          onChangeText={setCode}
-          error={errors.code}
-          keyboardType="number-pad"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          textContentType="oneTimeCode"
-          maxLength={6}
-          returnKeyType="go"
-          onSubmitEditing={() => void confirm()}
-        />
+        <CodeField label="Confirmation code" value={code} onChangeText={setCode} error={errors.code} returnKeyType="go" onSubmitEditing={() => void confirm()} />
         <Button label="Confirm" busy={busy === 'confirm'} disabled={!!busy} onPress={() => void confirm()} />
         <Button
           variant="secondary"
@@ -187,33 +175,24 @@ export function SignUpScreen({ navigation, route }: Props) {
     >
       {banner}
       <TextField label="Name" hint="Optional" value={name} onChangeText={setName} error={errors.name} autoComplete="name" textContentType="name" maxLength={100} />
-      <TextField
-        label="Email"
+      <EmailField
         value={email}
         onChangeText={(text) => {
           setEmail(text);
           setEmailTaken(false);
         }}
         error={errors.email}
-        keyboardType="email-address"
-        autoComplete="email"
-        textContentType="username"
-        inputMode="email"
       />
       {emailTaken ? <Button variant="link" label="Log in with this email" onPress={() => toLogin()} style={styles.inlineLink} /> : null}
-      <TextField
+      <NewPasswordField
         label="Password"
         value={password}
         onChangeText={setPassword}
         error={errors.password}
-        secureTextEntry
-        autoComplete="new-password"
-        textContentType="newPassword"
-        maxLength={PASSWORD_MAX_LENGTH}
         returnKeyType="go"
         onSubmitEditing={() => void createAccount()}
+        testID="signup-password-rules"
       />
-      <PasswordChecklist password={password} testID="signup-password-rules" />
       <Button label="Create account" busy={busy === 'signup'} onPress={() => void createAccount()} />
     </AuthLayout>
   );
