@@ -6,7 +6,7 @@ import { z } from 'zod';
 type Pick = (value: unknown) => unknown;
 
 /** Leaves that zod's encode hands to JSON.stringify as they are. */
-const LEAVES = new Set(['string', 'number', 'boolean', 'enum', 'literal', 'unknown', 'any', 'record', 'null']);
+const LEAVES = new Set(['string', 'number', 'boolean', 'enum', 'literal', 'unknown', 'any', 'null']);
 const asIs: Pick = (value) => value;
 
 function objectOf(value: unknown): Record<string, unknown> {
@@ -29,6 +29,17 @@ function compile(schema: z.core.$ZodType): Pick | undefined {
     case 'nullable': {
       const inner = compile(def.innerType as z.core.$ZodType);
       return inner && ((value) => (value === null ? null : inner(value)));
+    }
+    case 'record': {
+      // zod rebuilds a record key by key, so an own "__proto__" key (EXIF comes from files) sets the
+      // copy's prototype instead of a property, and never reaches the JSON: the same here.
+      const values = compile(def.valueType as z.core.$ZodType);
+      if (values !== asIs) return undefined;
+      return (value) => {
+        const out: Record<string, unknown> = {};
+        for (const [key, v] of Object.entries(objectOf(value))) if (key !== '__proto__') out[key] = v;
+        return out;
+      };
     }
     case 'array': {
       const element = compile(def.element as z.core.$ZodType);

@@ -36,6 +36,13 @@ const photoValue = fc
   .chain((p) => extra.map((more) => ({ ...more, ...p, urls: { ...p.urls, ...more } })));
 
 describe('contract serializer', () => {
+  it('drops an own "__proto__" key of a record (EXIF) as zod does (found by the property below)', () => {
+    const withProto = JSON.parse('{"id":"p","status":"ready","filename":"","contentType":"","size":0,"sha256":"","takenAt":"","uploadedAt":"","exif":{"__proto__":null,"Make":"Apple"},"urls":{}}');
+    const page = { items: [withProto], nextCursor: null };
+    expect(ours(photoPage)(page)).toBe(zods(photoPage)(page));
+    expect(ours(photoPage)(page)).not.toContain('__proto__');
+  });
+
   it('writes photo pages exactly as zod serialization does: same bytes, unknown keys dropped', () => {
     const fast = ours(photoPage);
     const reference = zods(photoPage);
