@@ -106,6 +106,15 @@ export function SessionProvider(props: { deps: SessionDeps; children: ReactNode 
     [api, close],
   );
 
+  // The provider going away (tests, a fast refresh) stops the user's queue and watch: no timer outlives it.
+  useEffect(
+    () => () => {
+      current.current?.stop();
+      current.current = undefined;
+    },
+    [],
+  );
+
   // Coming back to the app or the network: pending fetches replay and waiting uploads go.
   useEffect(() => {
     const wake = () => void current.current?.reconnect();
