@@ -1,6 +1,6 @@
 import { client, GOOD_PASSWORD, latestCode, registeredUser, startAccountsApp, waitUntil, type ApiClient } from '../helpers/accounts.js';
 import { testConfig } from '../helpers/stack.js';
-import { failingDynamo } from './failing-dynamo.js';
+import { failingDynamo } from '../helpers/failing-aws.js';
 
 type Server = Awaited<ReturnType<typeof startAccountsApp>>;
 type Session = { accessToken: string; refreshToken: string };
