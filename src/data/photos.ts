@@ -444,35 +444,31 @@ export class PhotosRepository {
     } while (startKey);
   }
 
-  private async newestFirstOnGsi1(pk: string, limit: number, startKey: Record<string, unknown> | undefined) {
+  /** A newest-first page of a GSI1 listing: whole records, or only what the API shows (`view`). */
+  private async queryGsi1(pk: string, limit: number, startKey: Record<string, unknown> | undefined, view: boolean) {
     const result = await this.dynamo.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: 'GSI1',
         KeyConditionExpression: 'GSI1PK = :pk',
         ExpressionAttributeValues: { ':pk': pk },
+        ...(view ? VIEW_PROJECTION : {}),
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    return { photos: (result.Items ?? []).map(strip), lastKey: result.LastEvaluatedKey };
+    return { items: result.Items ?? [], lastKey: result.LastEvaluatedKey };
+  }
+
+  private async newestFirstOnGsi1(pk: string, limit: number, startKey: Record<string, unknown> | undefined) {
+    const { items, lastKey } = await this.queryGsi1(pk, limit, startKey, false);
+    return { photos: items.map(strip), lastKey };
   }
 
   private async viewOnGsi1(pk: string, limit: number, startKey: Record<string, unknown> | undefined) {
-    const result = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ...VIEW_PROJECTION,
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return { photos: (result.Items ?? []) as PhotoView[], lastKey: result.LastEvaluatedKey };
+    const { items, lastKey } = await this.queryGsi1(pk, limit, startKey, true);
+    return { photos: items as PhotoView[], lastKey };
   }
 
   private usageChange(userId: string, bytes: number, photos: number) {

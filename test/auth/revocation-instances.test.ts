@@ -1,4 +1,4 @@
-import { client, GOOD_PASSWORD, latestCode, registeredUser, startAccountsApp, waitUntil, type ApiClient } from '../helpers/accounts.js';
+import { client, GOOD_PASSWORD, latestCode, registeredUser, startAccountsApp, waitUntil, withinOneSecond, type ApiClient } from '../helpers/accounts.js';
 import { testConfig } from '../helpers/stack.js';
 import { failingDynamo } from '../helpers/failing-aws.js';
 
@@ -12,16 +12,6 @@ const issuedAt = (token: string): number => (JSON.parse(Buffer.from(token.split(
 const status = async (api: ApiClient, token: string) => (await api.get('/v1/me', token)).status;
 const refusedWithin = (api: ApiClient, token: string, ms: number) =>
   waitUntil(async () => ((await status(api, token)) === 401 ? true : undefined), ms);
-
-/** Runs `scenario` from the start of a second until the seconds it reports are all one (as test/routes/v1/auth.test.ts). */
-async function withinOneSecond<T>(scenario: () => Promise<T & { seconds: number[] }>): Promise<T> {
-  for (let run = 0; run < 3; run++) {
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
-    const result = await scenario();
-    if (new Set(result.seconds).size === 1) return result;
-  }
-  throw new Error('the scenario never fitted in one second');
-}
 
 /**
  * Two instances of the service on one stack: A, and B whose DynamoDB traffic goes through a proxy

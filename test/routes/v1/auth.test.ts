@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { buildApp } from '../../../src/app.js';
 import { keys } from '../../../src/data/keys.js';
 import { failingCognito } from '../../helpers/failing-aws.js';
-import { client, GOOD_PASSWORD, latestCode, mailTo, registeredUser, startAccountsApp, uniqueEmail, waitUntil, type ApiClient } from '../../helpers/accounts.js';
+import { client, GOOD_PASSWORD, latestCode, mailTo, registeredUser, startAccountsApp, uniqueEmail, waitUntil, withinOneSecond, type ApiClient } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/stack.js';
 import { queueDepth, waitFor } from '../../jobs/helpers.js';
 
@@ -10,20 +10,6 @@ type Session = { accessToken: string; refreshToken: string };
 
 /** When Cognito issued the token (its `iat`, seconds). */
 const issuedAt = (token: string): number => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number }).iat;
-
-/**
- * Runs `scenario` from the start of a second until the seconds it reports are all one (JWT
- * times have one-second resolution): a slow run that crossed a second boundary is run again,
- * never counted as a pass.
- */
-async function withinOneSecond<T>(scenario: () => Promise<T & { seconds: number[] }>): Promise<T> {
-  for (let run = 0; run < 3; run++) {
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
-    const result = await scenario();
-    if (new Set(result.seconds).size === 1) return result;
-  }
-  throw new Error('the scenario never fitted in one second');
-}
 
 /** Every account flow end to end over HTTP, reading codes from /_dev/mail as a person reads their inbox. */
 describe('accounts: /v1/auth and /v1/me', () => {
