@@ -2,14 +2,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
 import { createDynamoClient } from '../src/aws/dynamodb.js';
 import { loadConfig, withLocalStack, type LocalStackInfo } from '../src/config.js';
 import { keys } from '../src/data/keys.js';
+import { PhotosRepository } from '../src/data/photos.js';
+import { UsersRepository } from '../src/data/users.js';
 import { holdConnections, PING_SECONDS, type PingStats } from './support/held-connections.js';
-import { mobileMix } from './support/mobile-mix.js';
-import { cpuMicros, errorSummary, startApi, startStack, stopAll, tempDataDir } from './support/processes.js';
+import { MIX, mobileMix } from './support/mobile-mix.js';
+import { cpuMicros, errorSummary, machineBusyMicros, mainThreadSchedMicros, startApi, startStack, stopAll, tempDataDir, treeCpuMicros } from './support/processes.js';
 import { quick, writeResult } from './support/results.js';
 import { seedUsers, type SeededUser } from './support/seed.js';
 
@@ -23,7 +25,8 @@ import { seedUsers, type SeededUser } from './support/seed.js';
  * RATE of the connections run the mix at 1 req/s each and the rest are held open as idle phones that read the
  * account now and then (held-connections.ts); their answers count with autocannon's.
  *
- *   npm run bench load            BENCH_USERS, BENCH_PHOTOS, BENCH_CONNECTIONS, BENCH_RATE, BENCH_SECONDS override
+ *   npm run bench load            BENCH_USERS, BENCH_PHOTOS, BENCH_CONNECTIONS, BENCH_RATE, BENCH_SECONDS override;
+ *                                 BENCH_KEEP=1 keeps the data folder and the API log
  *   npm run bench load -- --quick a smoke run: 3 users, 300 connections at 100 req/s for 8 s
  */
 const env = (name: string, full: number, short: number) => Number(process.env[name] ?? (quick ? short : full));
@@ -69,26 +72,46 @@ function ensureOpenFiles(): void {
 }
 
 /** DynamoDB Local alone: GetItem reads per second with the SDK, `inFlight` at a time. */
-async function dynamoAlone(stack: LocalStackInfo, users: SeededUser[], seconds: number, inFlight = 50): Promise<number> {
+/** Calls per second DynamoDB Local serves alone (SDK, `inFlight` at a time, while the API idles). */
+async function dynamoAlone(stack: LocalStackInfo, call: (dynamo: DynamoDBDocumentClient, i: number) => Promise<unknown>, seconds: number, inFlight = 50): Promise<number> {
   const config = withLocalStack(loadConfig({ STACK: 'local', LOG_LEVEL: 'silent' }), stack);
   const dynamo = createDynamoClient(config);
-  const table = stack.resources.table!;
-  const read = (i: number) => dynamo.send(new GetCommand({ TableName: table, Key: keys.profile(users[i % users.length]!.userId) }));
-  await Promise.all(Array.from({ length: inFlight }, (_, i) => read(i))); // warm-up: sockets open
-  let reads = 0;
+  await Promise.all(Array.from({ length: inFlight }, (_, i) => call(dynamo, i))); // warm-up: sockets open
+  let calls = 0;
   const started = performance.now();
   const until = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: inFlight }, async (_, i) => {
       while (performance.now() < until) {
-        await read(i + reads);
-        reads++;
+        await call(dynamo, i + calls);
+        calls++;
       }
     }),
   );
   dynamo.destroy();
-  return reads / ((performance.now() - started) / 1000);
+  return calls / ((performance.now() - started) / 1000);
 }
+
+/** The simplest read: a user's profile by key. */
+const getItem = (stack: LocalStackInfo, users: SeededUser[]) => (dynamo: DynamoDBDocumentClient, i: number) =>
+  dynamo.send(new GetCommand({ TableName: stack.resources.table!, Key: keys.profile(users[i % users.length]!.userId) }));
+
+/**
+ * The database calls the mobile mix makes, in its proportions, through the API's own repositories: a timeline
+ * page is a 60-item Query on GSI1 (the projection), a detail a photo's GetItem, the account a profile GetItem
+ * (upload batches, 3 %, are counted as timeline pages). One call per request, as the API makes them.
+ */
+const mixCalls = (stack: LocalStackInfo, users: SeededUser[]) => {
+  const table = stack.resources.table!;
+  const timelineShare = MIX.timeline + MIX.upload;
+  return (dynamo: DynamoDBDocumentClient, i: number) => {
+    const user = users[i % users.length]!;
+    const draw = (i * 0.6180339887) % 1;
+    if (draw < timelineShare) return new PhotosRepository(dynamo, table).listView('TIMELINE', user.userId, 60);
+    if (draw < timelineShare + MIX.detail) return new PhotosRepository(dynamo, table).get(user.userId, user.photoIds[i % user.photoIds.length]!);
+    return new UsersRepository(dynamo, table).getProfile(user.userId);
+  };
+};
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -117,8 +140,9 @@ async function main(): Promise<void> {
     log(`API pid ${api.pid} on ${api.url}, logs in ${api.logFile}`);
     const users = await seedUsers(api.url, USERS, PHOTOS, log);
 
-    const dynamoReadsPerSecond = await dynamoAlone(stack.info, users, BASELINE_SECONDS);
-    log(`baseline: DynamoDB Local alone serves ${dynamoReadsPerSecond.toFixed(0)} GetItem/s (SDK, 50 in flight, ${BASELINE_SECONDS} s)`);
+    const dynamoReadsPerSecond = await dynamoAlone(stack.info, getItem(stack.info, users), BASELINE_SECONDS / 2);
+    const dynamoMixPerSecond = await dynamoAlone(stack.info, mixCalls(stack.info, users), BASELINE_SECONDS / 2);
+    log(`baseline: DynamoDB Local alone serves ${dynamoReadsPerSecond.toFixed(0)} GetItem/s, ${dynamoMixPerSecond.toFixed(0)} of the mix's calls/s (SDK, 50 in flight, ${BASELINE_SECONDS / 2} s each)`);
 
     const held = HELD > 0 ? await holdConnections(api.url, HELD, users.map((u) => u.accessToken)) : undefined;
     if (held) log(`${held.opened} idle connections held open in ${held.openingSeconds.toFixed(0)} s (answers to their first GET /v1/me: ${JSON.stringify(held.statuses)})`);
@@ -127,6 +151,10 @@ async function main(): Promise<void> {
     const served: number[] = [];
     const loadAverageAtStart = os.loadavg();
     const cpuBefore = cpuMicros(api.pid);
+    const schedBefore = mainThreadSchedMicros(api.pid);
+    const stackCpuBefore = treeCpuMicros(stack.pid);
+    const generatorCpuBefore = process.cpuUsage();
+    const machineBefore = machineBusyMicros();
     // The load generator's own event-loop delay: when it is starved (shared cores), its timings are too.
     const generatorDelay = monitorEventLoopDelay({ resolution: 20 });
     generatorDelay.enable();
@@ -142,6 +170,11 @@ async function main(): Promise<void> {
     });
     const pings: PingStats = (await stopPings?.()) ?? { statuses: {}, servedMs: [], failed: 0 };
     const cpuUsed = cpuMicros(api.pid) - cpuBefore;
+    const schedAfter = mainThreadSchedMicros(api.pid);
+    const stackCpu = treeCpuMicros(stack.pid) - stackCpuBefore;
+    const generatorCpuUsage = process.cpuUsage(generatorCpuBefore);
+    const generatorCpu = generatorCpuUsage.user + generatorCpuUsage.system;
+    const machineBusy = machineBusyMicros() - machineBefore;
     generatorDelay.disable();
     const loadAverageAtEnd = os.loadavg();
     const heldClosedDuringRun = held?.closes();
@@ -171,6 +204,20 @@ async function main(): Promise<void> {
       apiCpuMicrosPerAnswered: cpuUsed / Math.max(1, answered),
       apiCpuSecondsPerSecond: cpuUsed / 1e6 / result.duration,
       servedOverDynamoAlone: ok / result.duration / dynamoReadsPerSecond,
+      servedOverDynamoMixAlone: ok / result.duration / dynamoMixPerSecond,
+      // Where the machine's two cores went during the run, in cores (CPU seconds per second).
+      coresBusy: {
+        machine: machineBusy / 1e6 / result.duration,
+        api: cpuUsed / 1e6 / result.duration,
+        localStack: stackCpu / 1e6 / result.duration,
+        loadGenerator: generatorCpu / 1e6 / result.duration,
+        other: (machineBusy - cpuUsed - stackCpu - generatorCpu) / 1e6 / result.duration,
+      },
+      // The API's main thread (its event loop): how long it ran, and how long it was ready to run but got no core.
+      apiMainThread: {
+        onCpuSecondsPerSecond: (schedAfter.onCpu - schedBefore.onCpu) / 1e6 / result.duration,
+        runQueueWaitSecondsPerSecond: (schedAfter.runQueueWait - schedBefore.runQueueWait) / 1e6 / result.duration,
+      },
       heldConnections: held ? { opened: held.opened, failedToOpen: held.failedToOpen, openingSeconds: held.openingSeconds, pingSeconds: PING_SECONDS, pings: pings.statuses, closedDuringRun: heldClosedDuringRun, atEnd: heldAtEnd } : null,
       apiErrorsLogged: errorSummary(api.logFile),
       sent: tally.sent,
@@ -181,13 +228,22 @@ async function main(): Promise<void> {
 
     const f = (n: number, d = 0) => n.toFixed(d);
     console.log(`\nMobile mix, ${CONNECTIONS} connections, ${RATE} req/s offered, ${f(result.duration)} s`);
-    console.log(`  baseline: DynamoDB Local alone      ${f(dynamoReadsPerSecond)} GetItem/s`);
-    console.log(`  served (2xx)                        ${f(figures.servedPerSecond, 1)} req/s  (${f(figures.servedOverDynamoAlone, 2)}x DynamoDB Local alone)`);
+    console.log(`  baseline: DynamoDB Local alone      ${f(dynamoReadsPerSecond)} GetItem/s, ${f(dynamoMixPerSecond)} of the mix's calls/s`);
+    console.log(
+      `  served (2xx)                        ${f(figures.servedPerSecond, 1)} req/s  (${f(figures.servedOverDynamoAlone, 2)}x its GetItem/s, ${f(figures.servedOverDynamoMixAlone, 2)}x its mix calls/s)`,
+    );
     console.log(`  answered (any status)               ${f(figures.answeredPerSecond, 1)} req/s`);
     console.log(`  status codes                        ${JSON.stringify(statusCodes)}  (non-2xx without Retry-After: ${tally.non2xxWithoutRetryAfter})`);
     console.log(`  connection errors / timeouts        ${figures.connectionErrors} / ${result.timeouts}  (held connections' pings failed: ${pings.failed})`);
     console.log(`  served latency p50 / p95 / p99      ${served.length ? `${figures.servedLatencyMs.p50} / ${figures.servedLatencyMs.p95} / ${figures.servedLatencyMs.p99} ms` : 'nothing served'}`);
     console.log(`  API CPU per served request          ${f(figures.apiCpuMicrosPerServed)} µs  (${f(figures.apiCpuMicrosPerAnswered)} µs per answer; ${f(figures.apiCpuSecondsPerSecond, 2)} cores busy)`);
+    const cores = figures.coresBusy;
+    console.log(
+      `  cores busy (of ${os.cpus().length})                  machine ${f(cores.machine, 2)}: API ${f(cores.api, 2)}, local stack ${f(cores.localStack, 2)}, ` +
+        `load generator ${f(cores.loadGenerator, 2)}, other ${f(cores.other, 2)}`,
+    );
+    const loop = figures.apiMainThread;
+    console.log(`  API event loop, per second          ${f(loop.onCpuSecondsPerSecond * 1000)} ms on a core, ${f(loop.runQueueWaitSecondsPerSecond * 1000)} ms ready but waiting for one`);
     if (Object.keys(figures.apiErrorsLogged).length > 0) console.log(`  API errors logged (top)             ${JSON.stringify(figures.apiErrorsLogged)}`);
     if (held) {
       const c = heldClosedDuringRun!;
@@ -203,7 +259,12 @@ async function main(): Promise<void> {
     console.log(`  load average at start / end         ${loadAverageAtStart.map((l) => f(l, 2)).join(' ')} / ${loadAverageAtEnd.map((l) => f(l, 2)).join(' ')}`);
 
     writeResult('load', {
-      baseline: { description: 'DynamoDB Local alone: GetItem/s with the SDK, 50 in flight, while the API idles', dynamoGetItemPerSecond: dynamoReadsPerSecond, seconds: BASELINE_SECONDS },
+      baseline: {
+        description: "DynamoDB Local alone, with the SDK, 50 in flight, while the API idles: GetItem/s, and the mix's own calls/s (a 60-item timeline Query, a photo GetItem, a profile GetItem in the mix's proportions)",
+        dynamoGetItemPerSecond: dynamoReadsPerSecond,
+        dynamoMixCallsPerSecond: dynamoMixPerSecond,
+        seconds: BASELINE_SECONDS / 2,
+      },
       figures,
       parameters: { users: USERS, photosPerUser: PHOTOS, connections: CONNECTIONS, mixConnections: ACTIVE, heldConnections: HELD, rate: RATE, seconds: SECONDS },
     });
@@ -211,7 +272,7 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
     // A failed run keeps its data and the API's log to look at.
-    if (failed) console.error(`  data and API log kept in ${dataDir}`);
+    if (failed || process.env.BENCH_KEEP === '1') console.error(`  data and API log kept in ${dataDir}`);
     else fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

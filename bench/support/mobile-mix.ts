@@ -40,6 +40,7 @@ export function mobileMix(users: SeededUser[]): { requests: autocannon.Request[]
     statusByKind: {},
   };
   let nextUser = 0;
+  let sequence = 0;
   let draw = 0;
   // A fixed, evenly spread sequence of kinds (golden-ratio steps), so short runs get the same proportions.
   const pick = (): keyof typeof MIX => {
@@ -55,7 +56,8 @@ export function mobileMix(users: SeededUser[]): { requests: autocannon.Request[]
   const setupRequest = (request: autocannon.Request, context: PhoneContext): autocannon.Request => {
     context.user ??= nextUser++ % users.length;
     const user = users[context.user]!;
-    const headers: Record<string, string> = { authorization: `Bearer ${user.accessToken}`, accept: 'application/json' };
+    // The request id carries when the request was built: the API's log then tells how long it took to be read.
+    const headers: Record<string, string> = { authorization: `Bearer ${user.accessToken}`, accept: 'application/json', 'x-request-id': `mix.${Date.now()}.${sequence++}` };
     let kind: Kind;
     let out: Partial<autocannon.Request>;
     if (context.pending?.length) {

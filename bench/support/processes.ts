@@ -87,7 +87,9 @@ export async function startApi(
 ): Promise<Running & { url: string; logFile: string }> {
   const logFile = path.join(dataDir, bare ? 'bare.log' : 'api.log');
   const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'api-server.ts')], {
+  // BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the API (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(__dirname, 'api-server.ts')], {
     cwd: ROOT,
     stdio: ['ignore', log, log, 'ipc'],
     detached: true,
@@ -120,6 +122,50 @@ export function cpuMicros(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1e6) / CLOCK_TICKS;
+}
+
+/** CPU time (µs) of a process and every process below it (the local stack's JVM, decoders): /proc, Linux. */
+export function treeCpuMicros(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    try {
+      total += cpuMicros(next);
+    } catch {
+      continue;
+    }
+    pending.push(...(children.get(next) ?? []));
+  }
+  return total;
+}
+
+/**
+ * The main thread's time on a CPU and waiting on a run queue for one, in µs (/proc/<pid>/schedstat). The
+ * wait is the machine's doing, not the process's: a thread that is ready to run and gets no core.
+ */
+export function mainThreadSchedMicros(pid: number): { onCpu: number; runQueueWait: number } {
+  const [onCpu = NaN, wait = NaN] = fs.readFileSync(`/proc/${pid}/schedstat`, 'latin1').trim().split(' ').map(Number);
+  return { onCpu: onCpu / 1000, runQueueWait: wait / 1000 };
+}
+
+/** CPU time (µs) every core of the machine spent busy (not idle or waiting on I/O) so far, from /proc/stat. */
+export function machineBusyMicros(): number {
+  const cpuLine = fs.readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal ...: all but idle and iowait.
+  const busy = cpuLine.trim().split(/\s+/).slice(1, 9).map(Number).reduce((sum, ticks, i) => (i === 3 || i === 4 ? sum : sum + ticks), 0);
+  return (busy * 1e6) / CLOCK_TICKS;
 }
 
 /** The API's error log lines (pino level >= 50) counted by message: why requests failed, when they did. */
