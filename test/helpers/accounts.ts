@@ -7,9 +7,11 @@ import { createSqsClient } from '../../src/aws/sqs.js';
 import type { AppConfig } from '../../src/config.js';
 import { provisionTable } from '../../src/local/provision.js';
 import { TestQueues } from '../jobs/helpers.js';
+import { captureLogger, registerCallSecrets, registerSecret } from './log-capture.js';
 import { testConfig } from './stack.js';
 
 export const GOOD_PASSWORD = 'Photos-Forever-2026';
+registerSecret('password', GOOD_PASSWORD);
 
 export interface JsonResponse<T = Record<string, unknown>> {
   status: number;
@@ -25,7 +27,9 @@ export function client(baseUrl: string) {
     if (token) headers.authorization = `Bearer ${token}`;
     const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T };
+    const answer = (text ? JSON.parse(text) : null) as T;
+    registerCallSecrets(token, body, answer);
+    return { status: response.status, headers: response.headers, body: answer };
   }
   return {
     get: <T = Record<string, unknown>>(path: string, token?: string) => call<T>('GET', path, undefined, token),
@@ -46,6 +50,7 @@ interface Mail {
 
 export async function mailTo(api: ApiClient, email: string): Promise<Mail[]> {
   const response = await api.get<{ items: Mail[] }>(`/_dev/mail?to=${encodeURIComponent(email.toLowerCase())}`);
+  for (const mail of response.body.items) registerSecret('email body', mail.text);
   return response.body.items;
 }
 
@@ -54,6 +59,7 @@ export async function latestCode(api: ApiClient, email: string, subject: RegExp)
   const mail = (await mailTo(api, email)).find((m) => subject.test(m.subject));
   const code = /\b(\d{6})\b/.exec(mail?.text ?? '')?.[1];
   if (!code) throw new Error(`no code mailed to ${email} (subject ${subject})`);
+  registerSecret('code', code);
   return code;
 }
 
@@ -90,7 +96,7 @@ export async function startAccountsApp(
   const table = dynamo ? `test-${randomBytes(4).toString('hex')}` : base.resources.table!;
   if (dynamo) await provisionTable(dynamo as unknown as DynamoDBClient, table);
   const config = { ...base, resources: { ...base.resources, ...pair, table }, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, ...options.endpoints } } };
-  const app = await buildApp(config, { logger: false });
+  const app = await buildApp(config, { logger: captureLogger(config) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, withLocalStack, type AppConfig, type LocalStackInfo } from '../../src/config.js';
+import { captureLogger } from './log-capture.js';
 
 /** The local stack that jest's global setup started for this run. */
 export function localStack(): LocalStackInfo {
@@ -24,9 +25,10 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Builds the real app on the test stack and serves it on a free loopback port. */
-export async function startApp(env: Record<string, string> = {}, options: BuildOptions = { logger: false }): Promise<RunningApp> {
-  const app = await buildApp(testConfig(env), options);
+/** Builds the real app on the test stack and serves it on a free loopback port; its logs go to the log audit's capture. */
+export async function startApp(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<RunningApp> {
+  const config = testConfig(env);
+  const app = await buildApp(config, { logger: captureLogger(config), ...options });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url, close: () => app.close() };
 }
