@@ -1,14 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
 import { createDynamoClient } from '../../src/aws/dynamodb.js';
 import { createSqsClient } from '../../src/aws/sqs.js';
 import type { AppConfig } from '../../src/config.js';
 import { provisionTable } from '../../src/local/provision.js';
 import { TestQueues } from '../jobs/helpers.js';
-import { captureLogger, registerCallSecrets, registerSecret } from './log-capture.js';
-import { testConfig } from './stack.js';
+import { registerCallSecrets, registerSecret } from './log-capture.js';
+import { buildTestApp, testConfig } from './stack.js';
 
 export const GOOD_PASSWORD = 'Photos-Forever-2026';
 registerSecret('password', GOOD_PASSWORD);
@@ -96,7 +95,7 @@ export async function startAccountsApp(
   const table = dynamo ? `test-${randomBytes(4).toString('hex')}` : base.resources.table!;
   if (dynamo) await provisionTable(dynamo as unknown as DynamoDBClient, table);
   const config = { ...base, resources: { ...base.resources, ...pair, table }, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, ...options.endpoints } } };
-  const app = await buildApp(config, { logger: captureLogger(config) });
+  const app = await buildTestApp(config);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,

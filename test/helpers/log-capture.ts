@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -36,6 +37,15 @@ function logStream(): pino.DestinationStream {
 export function captureLogger(config: AppConfig): Record<string, unknown> {
   const { transport: _pretty, ...production } = loggerOptions(config) as Record<string, unknown>;
   return { ...production, level: 'debug', stream: logStream() };
+}
+
+/** Copies what a server process a test spawned writes to stdout (its log) into the capture, next to the test's own output handling. */
+export function captureChildLogs(child: ChildProcess): void {
+  if (!child.stdout || child.pid === undefined) return;
+  fs.mkdirSync(TEST_LOG_DIR, { recursive: true });
+  const file = fs.createWriteStream(path.join(TEST_LOG_DIR, `${fileStem()}.child-${child.pid}${LOG_SUFFIX}`), { flags: 'a' });
+  child.stdout.on('data', (chunk: Buffer) => file.write(chunk));
+  child.once('close', () => file.end());
 }
 
 const registered = new Set<string>();

@@ -25,10 +25,14 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Builds the real app on the test stack and serves it on a free loopback port; its logs go to the log audit's capture. */
+/** The real app for a test, not listening; its logs go to the log audit's capture unless `options.logger` says otherwise. */
+export function buildTestApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  return buildApp(config, { logger: captureLogger(config), ...options });
+}
+
+/** Builds the real app on the test stack and serves it on a free loopback port. */
 export async function startApp(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<RunningApp> {
-  const config = testConfig(env);
-  const app = await buildApp(config, { logger: captureLogger(config), ...options });
+  const app = await buildTestApp(testConfig(env), options);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url, close: () => app.close() };
 }
