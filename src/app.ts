@@ -8,6 +8,7 @@ import { registerWelcomeEmail } from './accounts/welcome-email.js';
 import { requireResources, type AppConfig } from './config.js';
 import { loggerOptions } from './logger.js';
 import awsPlugin from './plugins/app/aws.js';
+import bodyParsing, { frameworkErrors } from './plugins/app/body-parsing.js';
 import accountsPlugin from './plugins/app/accounts.js';
 import jobsPlugin from './plugins/app/jobs.js';
 import overload, { boundedServer, InFlightBound } from './plugins/app/overload.js';
@@ -53,6 +54,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     trustProxy: trustProxy(config.http.trustProxy),
     // A caller's X-Request-Id is kept (it ties their logs to ours) only when it is a sane token.
     requestIdHeader: false,
+    // The router's own refusals (an over-long or badly encoded path parameter) as problem+json too.
+    frameworkErrors,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{8,128}$/.test(given) ? given : crypto.randomUUID();
@@ -111,6 +114,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   // App plugins
   await app.register(problems);
+  await app.register(bodyParsing);
   await app.register(awsPlugin, { config, resources });
   await app.register(overload, { bound });
   await app.register(rateLimits, { config });
