@@ -1,6 +1,7 @@
 import { client, GOOD_PASSWORD, latestCode, registeredUser, startAccountsApp, waitUntil, withinOneSecond, type ApiClient } from '../helpers/accounts.js';
 import { testConfig } from '../helpers/stack.js';
 import { failingDynamo } from '../helpers/failing-aws.js';
+import { clientLimit } from '../../src/aws/limits.js';
 
 type Server = Awaited<ReturnType<typeof startAccountsApp>>;
 type Session = { accessToken: string; refreshToken: string };
@@ -170,5 +171,37 @@ describe('revocation on every instance without a database read per request', () 
     expect(d.app.revocations.stopped).toBe(false);
     await d.close();
     expect(d.app.revocations.stopped).toBe(true);
+  });
+});
+
+describe('the revocation poll under overload', () => {
+  let server: Server;
+  let api: ApiClient;
+  beforeAll(async () => {
+    server = await startAccountsApp({ AWS_MAX_CONCURRENCY: '1', AWS_MAX_QUEUED: '0', REVOCATION_POLL_MS: '200' });
+    api = client(server.url);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('keeps the view current while every DynamoDB slot of request traffic is taken: the poll has its own lane', async () => {
+    const user = await registeredUser(api, 'feed-lane');
+    const requestLane = clientLimit(server.app.aws.dynamo)!;
+    const release = await requestLane.acquire();
+    try {
+      // Requests that need DynamoDB are shed at once (no slot, no queue)...
+      const shed = await api.get('/v1/me', user.accessToken);
+      expect(shed.status).toBe(503);
+      expect(shed.headers.get('retry-after')).toMatch(/^\d+$/);
+      // ...while polls keep landing: past three intervals (the stale bound) the view is still current.
+      const before = server.app.revocations.lastSyncedAt;
+      await waitUntil(async () => (server.app.revocations.lastSyncedAt > before + 600 ? true : undefined), 5000);
+      expect(server.app.revocations.isCurrent()).toBe(true);
+      expect(requestLane.stats()).toMatchObject({ active: 1, queued: 0 });
+    } finally {
+      release();
+    }
+    expect((await api.get('/v1/me', user.accessToken)).status).toBe(200);
   });
 });

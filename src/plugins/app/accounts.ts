@@ -26,7 +26,7 @@ export default fp(
   async function accounts(app: FastifyInstance) {
     const { pollIntervalMs } = app.config.revocations;
     const revocations = new RevocationSync({
-      feed: new RevocationFeed(app.aws.dynamo, app.resources.table),
+      feed: new RevocationFeed(app.aws.dynamoFeed, app.resources.table),
       pollIntervalMs,
       // One poll may fail or run late; two in a row and requests check the record instead.
       staleAfterMs: 3 * pollIntervalMs,

@@ -19,6 +19,12 @@ import type { AppConfig, Resources } from '../../config.js';
 export interface AwsClients {
   s3: S3Client;
   dynamo: DynamoDBDocumentClient;
+  /**
+   * The revocation feed's once-a-second poll, on its own sockets and slots (src/aws/limits.ts): under
+   * overload it must not queue behind request traffic or be shed with it, or the view goes stale and
+   * every request falls back to a read of its own, adding load exactly when there is too much.
+   */
+  dynamoFeed: DynamoDBDocumentClient;
   sqs: SQSClient;
   ses: SESv2Client;
   events: EventBridgeClient;
@@ -43,6 +49,7 @@ export default fp(
     const clients: AwsClients = {
       s3: createS3Client(config),
       dynamo: createDynamoClient(config),
+      dynamoFeed: createDynamoClient(config),
       sqs: createSqsClient(config),
       ses: createSesClient(config),
       events: createEventBridgeClient(config),
