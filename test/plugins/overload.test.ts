@@ -259,7 +259,7 @@ describe('slots are given back', () => {
         return busy.length === 0 ? true : undefined;
       });
       const { dependencies } = server.app.overload.stats();
-      expect(Object.keys(dependencies).sort()).toEqual(['cognito', 'dynamo', 'events', 's3', 'ses', 'sqs']);
+      expect(Object.keys(dependencies).sort()).toEqual(['cognito', 'dynamo', 'dynamoFeed', 'events', 's3', 'ses', 'sqs']);
       for (const stats of Object.values(dependencies)) expect(stats.refused).toEqual({ 'queue-full': 0, 'wait-expired': 0 });
     } finally {
       await server.close();
