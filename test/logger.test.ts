@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
 import pino from 'pino';
-import { redactPaths, redactUrl } from '../src/logger.js';
+import type { AppConfig } from '../src/config.js';
+import { loggerOptions, redactPaths, redactUrl } from '../src/logger.js';
+import { scanLine, SecretIndex } from './audit/log-scan.js';
 
 describe('redactUrl', () => {
   it('hides presigned-URL signatures and credential-bearing parameters, keeps the rest', () => {
@@ -41,5 +44,36 @@ describe('log redaction paths', () => {
 
   it('keeps error codes readable', () => {
     expect(capture({ err: { code: 'ECONNREFUSED', message: 'connect failed' } }).err).toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('production logger options on a real request', () => {
+  it('log the request and its answer without the bearer token, signatures, codes or the address the URL carried', async () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEiLCJ0b2tlbl91c2UiOiJhY2Nlc3MifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const options = loggerOptions({ logLevel: 'debug', logPretty: false } as AppConfig) as Record<string, unknown>;
+    const app = Fastify({ logger: { ...options, stream } });
+    app.get('/p', async (request) => {
+      request.log.info({ headers: request.headers, password: 'Photos-Forever-2026' }, 'probe');
+      return {};
+    });
+    const url = '/p?X-Amz-Credential=AKIA%2F2026&X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f0&code=482913&to=ada%40example.com';
+    await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, cookie: 'sid=1' } });
+    await app.close();
+
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining(['incoming request', 'probe', 'request completed']));
+    const known = new SecretIndex([
+      { kind: 'access token', value: token },
+      { kind: 'password', value: 'Photos-Forever-2026' },
+      { kind: 'code', value: '482913' },
+    ]);
+    expect(lines.flatMap((line) => scanLine(line, known))).toEqual([]);
+    expect(lines.join('\n')).not.toContain('ada%40example.com');
   });
 });
