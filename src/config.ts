@@ -20,6 +20,14 @@ const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
 /** The Expo dev server (web build), the only cross-origin client in development; the API's own pages are same-origin. */
 export const DEV_CORS_ORIGINS: readonly string[] = ['http://localhost:8081', 'http://127.0.0.1:8081'];
 
+/**
+ * Per-user budgets in production (docs/security.md, "Rate limits"): a phone uploading 1,000 photos sends
+ * 20 batches and 20 completes, and its processing watch asks complete again in batches of 50 at 2, 4, 8
+ * and 15 s; fast timeline scrolling is a few pages a second. Both sit far below these.
+ */
+export const DEFAULT_USER_PER_MINUTE = 1200;
+export const DEFAULT_UPLOAD_BATCHES_PER_MINUTE = 300;
+
 /** `*`, or an http(s) origin exactly as a browser sends it in the Origin header. */
 function isOriginOrWildcard(value: string): boolean {
   if (value === '*') return true;
@@ -152,6 +160,10 @@ export const envSchema = z.object({
 
   // Revocation feed (docs/security.md, "Revocation without I/O per request")
   REVOCATION_POLL_MS: positiveInt.min(100).max(10_000).default(1000),
+  /** Authenticated requests per user and minute, per instance (in memory). Unset: 1,200 in production, none elsewhere (tests poll). */
+  RATE_LIMIT_USER_PER_MINUTE: positiveInt.optional(),
+  /** Upload batches (POST /v1/uploads and /complete) per user and minute, shared by every instance (DynamoDB). Unset: 300 in production, none elsewhere. */
+  RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE: positiveInt.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -230,7 +242,13 @@ export interface AppConfig {
   /** HMAC keys. `cursor` is '' until known (local mode: filled by withLocalStack). */
   secrets: { cursor: string };
   /** Auth route limits (docs/security.md): per client IP (per instance) and per email address (shared, in DynamoDB). */
-  rateLimits: { authPerIpPerMinute: number; authPerEmailPer15Minutes: number };
+  rateLimits: {
+    authPerIpPerMinute: number;
+    authPerEmailPer15Minutes: number;
+    /** Per signed-in user (src/plugins/app/rate-limits.ts); undefined = not limited. */
+    userPerMinute?: number;
+    uploadBatchesPerMinute?: number;
+  };
   /** Each instance polls the revocation feed this often; its view counts as stale after three intervals. */
   revocations: { pollIntervalMs: number };
   /** Mounts /_dev routes: only true on the embedded local stack. */
@@ -425,6 +443,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     revocations: { pollIntervalMs: env.REVOCATION_POLL_MS },
     photos: {
+      userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE ?? (production ? DEFAULT_USER_PER_MINUTE : undefined),
+      uploadBatchesPerMinute: env.RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE ?? (production ? DEFAULT_UPLOAD_BATCHES_PER_MINUTE : undefined),
       defaultQuotaBytes: env.QUOTA_BYTES_DEFAULT,
       maxBytes: env.UPLOAD_MAX_BYTES,
       maxBytesRaw: env.UPLOAD_MAX_BYTES_RAW,

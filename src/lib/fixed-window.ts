@@ -20,3 +20,29 @@ export function fixedWindow(nowMs: number, windowSeconds: number): FixedWindow {
   const endMs = startMs + windowMs;
   return { start: startMs / 1000, end: endMs / 1000, secondsLeft: Math.max(1, Math.ceil((endMs - nowMs) / 1000)) };
 }
+
+/**
+ * Hits per key in the current fixed window, in this process's memory (counting costs no I/O). Only the
+ * current window's counts are kept: the first hit of a new window drops the previous map, so memory
+ * holds the keys seen within one window.
+ */
+export class WindowCounter {
+  private windowStart = Number.NaN;
+  private counts = new Map<string, number>();
+
+  constructor(private readonly windowSeconds: number) {
+    fixedWindow(0, windowSeconds); // refuses a bad window length at construction, not at the first hit
+  }
+
+  /** Counts one hit for `key` at `nowMs`: the count within its window (this hit included) and the window. */
+  hit(key: string, nowMs: number): { count: number; window: FixedWindow } {
+    const window = fixedWindow(nowMs, this.windowSeconds);
+    if (window.start !== this.windowStart) {
+      this.windowStart = window.start;
+      this.counts = new Map();
+    }
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return { count, window };
+  }
+}

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { keys } from '../../src/data/keys.js';
 import { fixedWindow } from '../../src/lib/fixed-window.js';
 import { HttpProblem } from '../../src/lib/problem.js';
-import { createEmailRateLimit, EMAIL_WINDOW_SECONDS, emailSubject } from '../../src/plugins/app/rate-limits.js';
-import { testConfig } from '../helpers/stack.js';
+import { createEmailRateLimit, createUserRateLimit, EMAIL_WINDOW_SECONDS, emailSubject } from '../../src/plugins/app/rate-limits.js';
+import { client, registeredUser, startAccountsApp } from '../helpers/accounts.js';
+import { startApp, testConfig, type RunningApp } from '../helpers/stack.js';
+import { item, jpeg } from '../helpers/uploads.js';
 
 /**
  * The auth rate limits through real HTTP on the real app: probe routes are wired the way the auth
@@ -93,6 +96,40 @@ describe('per-IP limit on the auth routes (in memory, per instance)', () => {
   });
 });
 
+describe('per-IP limit on the real auth routes', () => {
+  let server: RunningApp;
+  let authRoutes: { method: string; path: string }[];
+  const LIMIT = 8;
+  beforeAll(async () => {
+    server = await startApp({ TRUST_PROXY: '2', RATE_LIMIT_AUTH_IP_PER_MINUTE: String(LIMIT) });
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    authRoutes = Object.entries(document.paths)
+      .filter(([path]) => path.startsWith('/v1/auth/'))
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path })));
+  });
+  afterAll(() => server.close());
+
+  it('every /v1/auth/* route draws from one per-IP budget and answers 429 problem+json with Retry-After past it', async () => {
+    expect(authRoutes.map((r) => r.path).sort()).toEqual(
+      ['confirm', 'forgot-password', 'login', 'logout', 'refresh', 'resend-code', 'reset-password', 'signup'].map((name) => `/v1/auth/${name}`),
+    );
+    expect(authRoutes.length).toBe(LIMIT);
+    // An empty body: the limit is counted before the request is read, so these are refused as invalid (or
+    // unauthenticated), never served; an attacker's malformed flood counts as much as real attempts.
+    const send = (route: { method: string; path: string }, ip: string) =>
+      call(`${server.url}${route.path}`, { method: route.method, headers: { ...from(ip).headers, 'content-type': 'application/json' }, body: '{}' });
+    const ip = '203.0.113.40';
+    for (const route of authRoutes) expect({ route: route.path, status: (await send(route, ip)).status }).toEqual({ route: route.path, status: expect.any(Number) });
+    for (const route of authRoutes) {
+      const refused = await send(route, ip);
+      expect({ route: route.path, status: refused.status }).toEqual({ route: route.path, status: 429 });
+      expectTooMany(refused, 60);
+    }
+    // Another address still has its budget.
+    expect((await send(authRoutes[0]!, '203.0.113.41')).status).not.toBe(429);
+  });
+});
+
 describe('per-email limit (DynamoDB, shared by every instance)', () => {
   let first: Awaited<ReturnType<typeof serve>>;
   let second: Awaited<ReturnType<typeof serve>>;
@@ -163,5 +200,141 @@ describe('per-email limit (DynamoDB, shared by every instance)', () => {
     await expect(limiter.consume('login', email)).resolves.toBeUndefined();
 
     await expect(limiter.consume('LOGIN#x', email)).rejects.toThrow(/scope/);
+  });
+});
+
+
+/** Waits for the next fixed window when the current one is about to end: counts restart at a window's edge. */
+async function clearOfWindowEdge(windowSeconds: number, marginSeconds = 8): Promise<void> {
+  const { secondsLeft } = fixedWindow(Date.now(), windowSeconds);
+  if (secondsLeft < marginSeconds) await sleep(secondsLeft * 1000 + 200);
+}
+
+/** DynamoDB commands the app sends while `run` runs. */
+function dynamoCommands(app: FastifyInstance): { during<T>(run: () => Promise<T>): Promise<{ result: T; commands: string[] }> } {
+  const seen: string[] = [];
+  app.aws.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      seen.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: `countCommandsForTest${randomUUID()}` },
+  );
+  return {
+    async during(run) {
+      seen.length = 0;
+      const result = await run();
+      return { result, commands: [...seen] };
+    },
+  };
+}
+
+describe('per-user limit on the authenticated routes (in memory, per instance)', () => {
+  let server: Awaited<ReturnType<typeof startAccountsApp>>;
+  const LIMIT = 6;
+  beforeAll(async () => (server = await startAccountsApp({ RATE_LIMIT_USER_PER_MINUTE: String(LIMIT), WORKER_CONCURRENCY: '0' })));
+  afterAll(() => server.close());
+
+  it('the (max+1)-th request of one user, on any of the routes, is a 429 problem with Retry-After; others are not affected', async () => {
+    const api = client(server.url);
+    const [ada, bob] = await Promise.all([registeredUser(api, 'rl-user-a'), registeredUser(api, 'rl-user-b')]);
+    const counted = dynamoCommands(server.app);
+    await clearOfWindowEdge(60);
+    const paths = ['/v1/me', '/v1/photos', '/v1/trash', '/v1/photos/no-such-photo', '/v1/photos?limit=5', '/v1/me'];
+    expect(paths).toHaveLength(LIMIT);
+    const statuses = [];
+    for (const path of paths) statuses.push((await api.get(path, ada.accessToken)).status);
+    expect(statuses).toEqual([200, 200, 200, 404, 200, 200]);
+
+    for (const [method, path] of [['GET', '/v1/photos'], ['DELETE', '/v1/photos/no-such-photo'], ['POST', '/v1/photos/no-such-photo/restore'], ['DELETE', '/v1/trash']] as const) {
+      const refused = await counted.during(() => call(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ada.accessToken}` } }));
+      expectTooMany(refused.result, 60);
+      expect(refused.result.body.detail).toMatch(/^Too many requests for this account; try again in \d+ s$/);
+      // Refused before the route runs: no DynamoDB call, nothing changed.
+      expect({ path, commands: refused.commands }).toEqual({ path, commands: [] });
+    }
+    // The limit is per user: another account, and the hot read it makes, are untouched (still one call).
+    const other = await counted.during(() => api.get('/v1/photos', bob.accessToken));
+    expect(other.result.status).toBe(200);
+    expect(other.commands).toEqual(['QueryCommand']);
+    // No token is still a 401: the token is checked first, and an unknown caller spends nobody's budget.
+    expect((await api.get('/v1/photos')).status).toBe(401);
+  });
+});
+
+describe('per-user limit on upload batches (DynamoDB, shared by every instance)', () => {
+  let first: Awaited<ReturnType<typeof startAccountsApp>>;
+  let second: Awaited<ReturnType<typeof startAccountsApp>>;
+  const env = { RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE: '3', WORKER_CONCURRENCY: '0' };
+  beforeAll(async () => ([first, second] = await Promise.all([startAccountsApp(env), startAccountsApp(env)])));
+  afterAll(() => Promise.all([first.close(), second.close()]));
+
+  it('the 4th batch (request or complete) of one user is a 429 even when the batches hit two instances; a refused one costs no write', async () => {
+    const [apiA, apiB] = [client(first.url), client(second.url)];
+    const [ada, bob] = await Promise.all([registeredUser(apiA, 'rl-upload-a'), registeredUser(apiA, 'rl-upload-b')]);
+    const bytes = await jpeg(11);
+    const batch = { items: [item('one', bytes)] };
+    await clearOfWindowEdge(60);
+
+    const reserved = await apiA.post<{ items: { photoId: string }[] }>('/v1/uploads', batch, ada.accessToken);
+    expect(reserved.status).toBe(200);
+    const complete = { items: [{ photoId: reserved.body.items[0]!.photoId }] };
+    expect((await apiB.post('/v1/uploads/complete', complete, ada.accessToken)).status).toBe(200);
+    expect((await apiB.post('/v1/uploads', batch, ada.accessToken)).status).toBe(200);
+
+    const refused = await apiA.post('/v1/uploads/complete', complete, ada.accessToken);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ status: 429, type: 'https://auroravault.dev/problems/too-many-requests' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+
+    // This instance now knows: the next refusals cost no DynamoDB call at all.
+    const counted = dynamoCommands(first.app);
+    const again = await counted.during(() => apiA.post('/v1/uploads', batch, ada.accessToken));
+    expect(again.result.status).toBe(429);
+    expect(again.commands).toEqual([]);
+    expect((await apiB.post('/v1/uploads', batch, ada.accessToken)).status).toBe(429);
+
+    // Another user has their own budget, and the user's reads are not upload batches.
+    expect((await apiB.post('/v1/uploads', { items: [item('bob', bytes)] }, bob.accessToken)).status).toBe(200);
+    expect((await apiA.get('/v1/photos', ada.accessToken)).status).toBe(200);
+  });
+});
+
+describe('per-user limiters as plain functions', () => {
+  const request = (userId: string | undefined) => ({ user: userId === undefined ? null : { userId } }) as unknown as FastifyRequest;
+  const reply = {} as FastifyReply;
+
+  it('count per user in fixed windows, say how long until the next one, and let everything through when unconfigured', async () => {
+    let now = 1_700_000_020_000; // 40 s into a minute
+    const limit = createUserRateLimit({ max: 2, now: () => now });
+    await limit(request('a'), reply);
+    await limit(request('a'), reply);
+    await limit(request('b'), reply);
+    const error = await limit(request('a'), reply).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpProblem);
+    expect((error as HttpProblem).statusCode).toBe(429);
+    expect((error as HttpProblem).headers).toEqual({ 'retry-after': '20' });
+    now += 20_000; // the next minute
+    await expect(limit(request('a'), reply)).resolves.toBeUndefined();
+
+    const open = createUserRateLimit({ max: undefined });
+    for (let i = 0; i < 1000; i++) await open(request('a'), reply);
+  });
+
+  it('are on by default in production only, and configurable', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).rateLimits).toMatchObject({ userPerMinute: 1200, uploadBatchesPerMinute: 300 });
+    expect(loadConfig({ NODE_ENV: 'production', RATE_LIMIT_USER_PER_MINUTE: '50', RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE: '7' }).rateLimits).toMatchObject({
+      userPerMinute: 50,
+      uploadBatchesPerMinute: 7,
+    });
+    // Tests and the local app poll freely unless they ask for a limit.
+    expect(loadConfig({ NODE_ENV: 'test' }).rateLimits).toMatchObject({ userPerMinute: undefined, uploadBatchesPerMinute: undefined });
+    expect(() => loadConfig({ RATE_LIMIT_USER_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_USER_PER_MINUTE/);
+  });
+
+  it('refuse to run before authentication (a wiring bug), instead of counting everyone under one key', async () => {
+    await expect(createUserRateLimit({ max: 5 })(request(undefined), reply)).rejects.toThrow(/after app.authenticate/);
   });
 });

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../../config.js';
 import { incrementCounter } from '../../data/rate-limit-counters.js';
-import { fixedWindow } from '../../lib/fixed-window.js';
+import { fixedWindow, WindowCounter } from '../../lib/fixed-window.js';
 import { HttpProblem } from '../../lib/problem.js';
 
 /**
@@ -20,6 +20,11 @@ import { HttpProblem } from '../../lib/problem.js';
  *   shared by every instance; throws a 429 HttpProblem once RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES is
  *   passed. Call it before looking the account up, for every well-formed request, so the answer is
  *   the same whether or not the account exists.
+ * - `app.userRateLimit`: an onRequest hook counting each signed-in user's requests in this process's memory
+ *   (no I/O: the hot reads stay one DynamoDB call). Add it after `app.authenticate`.
+ * - `app.uploadRateLimit`: an onRequest hook counting each signed-in user's upload batches in DynamoDB,
+ *   shared by every instance (the ALB spreads one phone's batches over every task). After `app.authenticate`.
+ * Both refuse with a 429 problem+json and Retry-After; unconfigured (tests, local) they let everything through.
  */
 
 export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -39,6 +44,10 @@ declare module 'fastify' {
     authRateLimit: RateLimitHook;
     /** Per-email attempt limit, shared across instances through DynamoDB. */
     emailRateLimit: EmailRateLimit;
+    /** Per-user limit of authenticated routes, per instance (a hook after app.authenticate). */
+    userRateLimit: RateLimitHook;
+    /** Per-user limit of upload batches, shared across instances through DynamoDB (a hook after app.authenticate). */
+    uploadRateLimit: RateLimitHook;
   }
 }
 
@@ -76,6 +85,70 @@ export function createEmailRateLimit(options: EmailRateLimitOptions): EmailRateL
   };
 }
 
+export const USER_WINDOW_SECONDS = 60;
+
+/** The signed-in user's id; a limiter placed before app.authenticate is a wiring bug, not a client's. */
+function signedInUser(request: FastifyRequest): string {
+  const userId = (request.user as { userId?: string } | null)?.userId;
+  if (!userId) throw new Error('a per-user rate limit runs after app.authenticate');
+  return userId;
+}
+
+const tooManyForAccount = (secondsLeft: number) =>
+  new HttpProblem('tooManyRequests', `Too many requests for this account; try again in ${secondsLeft} s`, {}, { 'retry-after': String(secondsLeft) });
+
+export interface UserRateLimitOptions {
+  /** Requests allowed per user and window; undefined lets everything through. */
+  max: number | undefined;
+  windowSeconds?: number;
+  /** Epoch milliseconds; tests move time with it. */
+  now?: () => number;
+}
+
+/** Per user in this process's memory (fixed windows): each instance counts on its own. */
+export function createUserRateLimit(options: UserRateLimitOptions): RateLimitHook {
+  const { max } = options;
+  if (max === undefined) return async () => undefined;
+  const counter = new WindowCounter(options.windowSeconds ?? USER_WINDOW_SECONDS);
+  const now = options.now ?? Date.now;
+  return async (request) => {
+    const { count, window } = counter.hit(signedInUser(request), now());
+    if (count > max) throw tooManyForAccount(window.secondsLeft);
+  };
+}
+
+export interface SharedUserRateLimitOptions extends UserRateLimitOptions {
+  dynamo: DynamoDBDocumentClient;
+  table: string;
+  /** Counter scope (a-z, 0-9, -). */
+  scope: string;
+}
+
+/**
+ * Per user in DynamoDB (one atomic ADD per counted request), shared by every instance. Once a user is
+ * over the limit, this instance refuses them until the window ends without writing again: a flood
+ * past the limit costs no DynamoDB call. DynamoDB errors propagate (fail closed).
+ */
+export function createSharedUserRateLimit(options: SharedUserRateLimitOptions): RateLimitHook {
+  const { dynamo, table, scope, max } = options;
+  if (!SCOPE_PATTERN.test(scope)) throw new Error(`rate limit scope must match ${SCOPE_PATTERN}, not ${JSON.stringify(scope)}`);
+  if (max === undefined) return async () => undefined;
+  const windowSeconds = options.windowSeconds ?? USER_WINDOW_SECONDS;
+  const now = options.now ?? Date.now;
+  let refused = { windowStart: Number.NaN, users: new Set<string>() };
+  return async (request) => {
+    const userId = signedInUser(request);
+    const window = fixedWindow(now(), windowSeconds);
+    if (refused.windowStart !== window.start) refused = { windowStart: window.start, users: new Set() };
+    if (refused.users.has(userId)) throw tooManyForAccount(window.secondsLeft);
+    const count = await incrementCounter(dynamo, table, scope, userId, window);
+    if (count > max) {
+      refused.users.add(userId);
+      throw tooManyForAccount(window.secondsLeft);
+    }
+  };
+}
+
 export interface RateLimitsOptions {
   config: AppConfig;
   /** Epoch milliseconds for the per-email windows; tests move time with it. */
@@ -109,6 +182,11 @@ export default fp(
     app.decorate(
       'emailRateLimit',
       createEmailRateLimit({ dynamo: app.aws.dynamo, table: app.resources.table, max: limits.authPerEmailPer15Minutes, now: options.now }),
+    );
+    app.decorate('userRateLimit', createUserRateLimit({ max: limits.userPerMinute, now: options.now }));
+    app.decorate(
+      'uploadRateLimit',
+      createSharedUserRateLimit({ dynamo: app.aws.dynamo, table: app.resources.table, scope: 'upload-batches', max: limits.uploadBatchesPerMinute, now: options.now }),
     );
   },
   { name: 'rate-limits', dependencies: ['aws'] },

@@ -4,7 +4,8 @@ import { contractSerializerCompiler } from '../../../schemas/serializer.js';
 import { jsonResponse, problemResponses } from '../../../schemas/problem.js';
 
 const me: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('onRequest', app.userRateLimit);
   // Hot routes: answers written by their schema's shape, without zod's encode pass (src/schemas/serializer.ts).
   app.setSerializerCompiler(contractSerializerCompiler);
   const common = { tags: ['me'], security: [{ bearerAuth: [] }] };

@@ -6,7 +6,8 @@ import { jsonResponse, problemResponse, problemResponses } from '../../../schema
 
 /** /v1/photos: the timeline and single photos (another user's photo is simply not found). */
 const photos: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('onRequest', app.userRateLimit);
   // Hot routes: answers written by their schema's shape, without zod's encode pass (src/schemas/serializer.ts).
   app.setSerializerCompiler(contractSerializerCompiler);
   const common = { tags: ['library'], security: [{ bearerAuth: [] }] };

@@ -6,7 +6,8 @@ import { jsonResponse, problemResponses } from '../../../schemas/problem.js';
 
 /** /v1/trash: trashed photos, newest trashed first; emptying it purges them in a job (202 at once). */
 const trash: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('onRequest', app.userRateLimit);
   // Hot routes: answers written by their schema's shape, without zod's encode pass (src/schemas/serializer.ts).
   app.setSerializerCompiler(contractSerializerCompiler);
   const common = { tags: ['library'], security: [{ bearerAuth: [] }] };

@@ -4,7 +4,8 @@ import { completeBody, completeResponse, uploadsBody, uploadsResponse } from '..
 
 /** /v1/uploads: photos go straight from the phone to S3; these two calls bracket that. */
 const uploads: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('onRequest', app.uploadRateLimit);
   const common = { tags: ['uploads'], security: [{ bearerAuth: [] }] };
 
   app.post(
