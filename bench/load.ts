@@ -36,11 +36,14 @@ const CONNECTIONS = env('BENCH_CONNECTIONS', 10_000, 300);
 const RATE = env('BENCH_RATE', 2300, 100);
 const SECONDS = env('BENCH_SECONDS', 60, 8);
 const BASELINE_SECONDS = env('BENCH_BASELINE_SECONDS', 20, 3);
+const CONTROL_SECONDS = env('BENCH_CONTROL_SECONDS', 15, 3);
 /**
  * Connections running the mix at 1 req/s each; the others are held and ping every PING_SECONDS, so that together
  * they offer RATE: active + (CONNECTIONS - active) / PING_SECONDS = RATE.
  */
 const ACTIVE = CONNECTIONS <= RATE ? CONNECTIONS : Math.ceil((PING_SECONDS * RATE - CONNECTIONS) / (PING_SECONDS - 1));
+/** autocannon's rate: the connections running the mix send one request a second each (when there are more connections than the rate). */
+const MIX_RATE = CONNECTIONS <= RATE ? RATE : ACTIVE;
 const HELD = CONNECTIONS - ACTIVE;
 /** File descriptors per process: one per connection plus the process's own (AWS sockets, logs, the JVM's pipes). */
 const FILES_NEEDED = CONNECTIONS + 1024;
@@ -113,6 +116,41 @@ const mixCalls = (stack: LocalStackInfo, users: SeededUser[]) => {
   };
 };
 
+/**
+ * The control: autocannon with the mix's connections and rate against a bare Fastify route served by another
+ * process (no stack, no held connections). What it reports is the load generator's and the machine's own share
+ * of the latency and timeouts: on a busy 2-core machine 2,000 connections opening at once is not free.
+ */
+async function generatorAgainstBareServer(dataDir: string) {
+  const bare = await startApi(dataDir, undefined, {}, true);
+  try {
+    const started = performance.now();
+    let firstAnswerMs = NaN;
+    const latencies: number[] = [];
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        { url: bare.url, connections: ACTIVE, overallRate: MIX_RATE, duration: CONTROL_SECONDS, timeout: 10, requests: [{ method: 'GET', path: '/bare' }] },
+        (error, res) => (error ? reject(error) : resolve(res)),
+      );
+      instance.on('response', (_client, _status, _bytes, responseTime) => {
+        if (Number.isNaN(firstAnswerMs)) firstAnswerMs = performance.now() - started;
+        latencies.push(responseTime);
+      });
+    });
+    latencies.sort((a, b) => a - b);
+    return {
+      seconds: result.duration,
+      answeredPerSecond: latencies.length / result.duration,
+      firstAnswerMs,
+      latencyMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies.at(-1) ?? NaN) },
+      timeouts: result.timeouts,
+      connectionErrors: result.errors - result.timeouts,
+    };
+  } finally {
+    await bare.stop();
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -144,6 +182,12 @@ async function main(): Promise<void> {
     const dynamoMixPerSecond = await dynamoAlone(stack.info, mixCalls(stack.info, users), BASELINE_SECONDS / 2);
     log(`baseline: DynamoDB Local alone serves ${dynamoReadsPerSecond.toFixed(0)} GetItem/s, ${dynamoMixPerSecond.toFixed(0)} of the mix's calls/s (SDK, 50 in flight, ${BASELINE_SECONDS / 2} s each)`);
 
+    const generatorAlone = await generatorAgainstBareServer(dataDir);
+    log(
+      `control: the same ${ACTIVE} connections at ${MIX_RATE} req/s against a bare Fastify route (another process), ${CONTROL_SECONDS} s: ` +
+        `first answer after ${generatorAlone.firstAnswerMs.toFixed(0)} ms, p50 ${generatorAlone.latencyMs.p50} / p99 ${generatorAlone.latencyMs.p99} ms, ${generatorAlone.timeouts} timeouts`,
+    );
+
     const held = HELD > 0 ? await holdConnections(api.url, HELD, users.map((u) => u.accessToken)) : undefined;
     if (held) log(`${held.opened} idle connections held open in ${held.openingSeconds.toFixed(0)} s (answers to their first GET /v1/me: ${JSON.stringify(held.statuses)})`);
 
@@ -161,7 +205,7 @@ async function main(): Promise<void> {
     const stopPings = held?.startPings();
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
-        { url: api.url, connections: ACTIVE, overallRate: CONNECTIONS <= RATE ? RATE : ACTIVE, duration: SECONDS, timeout: 10, requests },
+        { url: api.url, connections: ACTIVE, overallRate: MIX_RATE, duration: SECONDS, timeout: 10, requests },
         (error, res) => (error ? reject(error) : resolve(res)),
       );
       instance.on('response', (_client, statusCode, _bytes, responseTime) => {
@@ -229,6 +273,10 @@ async function main(): Promise<void> {
     const f = (n: number, d = 0) => n.toFixed(d);
     console.log(`\nMobile mix, ${CONNECTIONS} connections, ${RATE} req/s offered, ${f(result.duration)} s`);
     console.log(`  baseline: DynamoDB Local alone      ${f(dynamoReadsPerSecond)} GetItem/s, ${f(dynamoMixPerSecond)} of the mix's calls/s`);
+    const control = generatorAlone;
+    console.log(
+      `  control: generator vs bare route   p50 ${control.latencyMs.p50} / p99 ${control.latencyMs.p99} ms, ${control.timeouts} timeouts, first answer after ${f(control.firstAnswerMs)} ms`,
+    );
     console.log(
       `  served (2xx)                        ${f(figures.servedPerSecond, 1)} req/s  (${f(figures.servedOverDynamoAlone, 2)}x its GetItem/s, ${f(figures.servedOverDynamoMixAlone, 2)}x its mix calls/s)`,
     );
@@ -264,6 +312,7 @@ async function main(): Promise<void> {
         dynamoGetItemPerSecond: dynamoReadsPerSecond,
         dynamoMixCallsPerSecond: dynamoMixPerSecond,
         seconds: BASELINE_SECONDS / 2,
+        generatorAgainstBareServer: generatorAlone,
       },
       figures,
       parameters: { users: USERS, photosPerUser: PHOTOS, connections: CONNECTIONS, mixConnections: ACTIVE, heldConnections: HELD, rate: RATE, seconds: SECONDS },
