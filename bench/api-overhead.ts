@@ -1,5 +1,9 @@
 import fs from 'node:fs';
 import autocannon from 'autocannon';
+import { createDynamoClient } from '../src/aws/dynamodb.js';
+import { loadConfig, withLocalStack } from '../src/config.js';
+import { PhotosRepository } from '../src/data/photos.js';
+import { UsersRepository } from '../src/data/users.js';
 import { cpuMicros, startApi, startStack, stopAll, tempDataDir, type Running } from './support/processes.js';
 import { quick, spread, writeResult } from './support/results.js';
 import { seedUsers } from './support/seed.js';
@@ -9,7 +13,8 @@ import { seedUsers } from './support/seed.js';
  * detail, the account), against a bare Fastify route served by a process started the same way (the baseline:
  * what any Fastify service costs per request here). The API runs as in bench/load.ts (its own process, the stack in
  * another, production logging); CPU time from /proc/<pid>/stat around a fixed number of requests, 8 connections
- * (well under any overload bound). Alternating rounds, medians.
+ * (well under any overload bound). Alternating rounds, medians. Beside each route: its one DynamoDB call made with
+ * the SDK in this process through the API's own repository (the same 8 at a time), the floor the route stands on.
  *
  *   npm run bench api-overhead       BENCH_ROUNDS, BENCH_REQUESTS override
  */
@@ -24,6 +29,21 @@ interface Target {
   process: Running & { url: string };
   requests: autocannon.Request[];
   amount: number;
+  /** The route's own DynamoDB call, made here with the SDK through the API's repository: its floor. */
+  sdkCall?: (i: number) => Promise<unknown>;
+}
+
+/** CPU of this process per call of `call`, CONNECTIONS at a time: what the SDK alone costs for it. */
+async function sdkFloor(call: (i: number) => Promise<unknown>, amount: number): Promise<number> {
+  let next = 0;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < amount) await call(next++);
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / amount;
 }
 
 async function sample(target: Target): Promise<{ cpuMicros: number; rps: number }> {
@@ -46,17 +66,28 @@ async function main(): Promise<void> {
     const bare = await startApi(dataDir, undefined, {}, true);
     const [user] = await seedUsers(api.url, 1, PHOTOS, (line) => console.log(`  ${line}`));
     const headers = { authorization: `Bearer ${user!.accessToken}`, accept: 'application/json' };
+    const config = withLocalStack(loadConfig({ STACK: 'local', LOG_LEVEL: 'silent' }), stack.info);
+    const dynamo = createDynamoClient(config);
+    const photos = new PhotosRepository(dynamo, stack.info.resources.table!);
+    const users = new UsersRepository(dynamo, stack.info.resources.table!);
 
     const targets: Target[] = [
       { name: 'bare Fastify route (baseline)', process: bare, requests: [{ method: 'GET', path: '/bare' }], amount: BARE_REQUESTS },
-      { name: 'GET /v1/photos?limit=60', process: api, requests: [{ method: 'GET', path: '/v1/photos?limit=60', headers }], amount: REQUESTS },
+      {
+        name: 'GET /v1/photos?limit=60',
+        process: api,
+        requests: [{ method: 'GET', path: '/v1/photos?limit=60', headers }],
+        amount: REQUESTS,
+        sdkCall: () => photos.listView('TIMELINE', user!.userId, 61),
+      },
       {
         name: 'GET /v1/photos/{id}',
         process: api,
         requests: user!.photoIds.map((id) => ({ method: 'GET' as const, path: `/v1/photos/${id}`, headers })),
         amount: REQUESTS,
+        sdkCall: (i) => photos.get(user!.userId, user!.photoIds[i % user!.photoIds.length]!),
       },
-      { name: 'GET /v1/me', process: api, requests: [{ method: 'GET', path: '/v1/me', headers }], amount: REQUESTS },
+      { name: 'GET /v1/me', process: api, requests: [{ method: 'GET', path: '/v1/me', headers }], amount: REQUESTS, sdkCall: () => users.getProfile(user!.userId) },
     ];
 
     // The API's CPU when idle (job workers, sweeps, pollers), to set beside the per-request figures.
@@ -66,7 +97,8 @@ async function main(): Promise<void> {
     const idleMicrosPerSecond = (cpuMicros(api.pid) - idleBefore) / idleSeconds;
 
     for (const target of targets) await sample({ ...target, amount: Math.ceil(target.amount / 4) }); // warm-up
-    const samples = new Map(targets.map((t) => [t.name, { cpu: [] as number[], rps: [] as number[] }]));
+    const samples = new Map(targets.map((t) => [t.name, { cpu: [] as number[], rps: [] as number[], sdk: [] as number[] }]));
+    for (const target of targets) if (target.sdkCall) await sdkFloor(target.sdkCall, 50); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
       // Rotating order, so drift in the machine's speed hits every target alike.
       for (let i = 0; i < targets.length; i++) {
@@ -74,8 +106,10 @@ async function main(): Promise<void> {
         const s = await sample(target);
         samples.get(target.name)!.cpu.push(s.cpuMicros);
         samples.get(target.name)!.rps.push(s.rps);
+        if (target.sdkCall) samples.get(target.name)!.sdk.push(await sdkFloor(target.sdkCall, target.amount));
       }
     }
+    dynamo.destroy();
     await Promise.all([api.stop(), bare.stop()]);
     await stack.stop();
 
@@ -83,16 +117,21 @@ async function main(): Promise<void> {
     const figures = Object.fromEntries(
       targets.map((t) => {
         const cpu = spread(samples.get(t.name)!.cpu);
-        return [t.name, { cpuMicrosPerRequest: cpu, requestsPerSecond: spread(samples.get(t.name)!.rps), overBare: cpu.median / base.median }];
+        const sdk = t.sdkCall ? spread(samples.get(t.name)!.sdk) : undefined;
+        return [
+          t.name,
+          { cpuMicrosPerRequest: cpu, requestsPerSecond: spread(samples.get(t.name)!.rps), overBare: cpu.median / base.median, ...(sdk ? { sdkCallCpuMicros: sdk, sdkShare: sdk.median / cpu.median } : {}) },
+        ];
       }),
     );
     console.log(`API CPU per request (its process only), ${ROUNDS} rounds of ${REQUESTS} requests (bare: ${BARE_REQUESTS}), ${CONNECTIONS} connections (medians)`);
-    console.log('  route                            CPU µs/request  (spread)   x bare   req/s');
+    console.log('  route                            CPU µs/request  (spread)   x bare   req/s   its DynamoDB call alone (SDK, this process)');
     for (const [name, f] of Object.entries(figures)) {
       const cpu = f.cpuMicrosPerRequest;
+      const sdk = 'sdkCallCpuMicros' in f ? `   ${f.sdkCallCpuMicros!.median.toFixed(0).padStart(6)} µs (${(f.sdkShare! * 100).toFixed(0)} % of the route)` : '';
       console.log(
         `  ${name.padEnd(32)} ${cpu.median.toFixed(0).padStart(8)}       (${(cpu.relativeSpread * 100).toFixed(0).padStart(3)}%)` +
-          `   ${f.overBare.toFixed(1).padStart(5)}x  ${f.requestsPerSecond.median.toFixed(0).padStart(6)}`,
+          `   ${f.overBare.toFixed(1).padStart(5)}x  ${f.requestsPerSecond.median.toFixed(0).padStart(6)}${sdk}`,
       );
     }
     console.log(`  API idle: ${(idleMicrosPerSecond / 1000).toFixed(1)} ms CPU per second (not subtracted)`);
