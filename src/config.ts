@@ -72,10 +72,13 @@ export const envSchema = z.object({
   AWS_ENDPOINT_URL_EVENTBRIDGE: optionalUrl,
   AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: optionalUrl,
 
-  // AWS client behaviour
-  AWS_CONNECT_TIMEOUT_MS: positiveInt.default(2000),
-  AWS_REQUEST_TIMEOUT_MS: positiveInt.default(10000),
-  AWS_MAX_ATTEMPTS: positiveInt.max(10).default(3),
+  // AWS client behaviour (docs/reliability.md, "Dependency outages"): one call takes at most about
+  // AWS_MAX_ATTEMPTS x AWS_REQUEST_TIMEOUT_MS (+ the SDK's retry delay), so a request that finds a dependency
+  // silent is answered 503 within ~6 s, well within a phone's patience. SQS long polls have their own timeout.
+  AWS_CONNECT_TIMEOUT_MS: positiveInt.max(60_000).default(1000),
+  /** Until the answer's headers arrive, per attempt (a timeout throws and counts as a failed attempt). */
+  AWS_REQUEST_TIMEOUT_MS: positiveInt.max(60_000).default(3000),
+  AWS_MAX_ATTEMPTS: positiveInt.max(10).default(2),
   // Overload (docs/architecture.md, "Overload"): per-client call bounds, then the per-process request bound.
   /** Calls on the wire per AWS client; also the agent's maxSockets (the SDK's own default is 50). */
   AWS_MAX_CONCURRENCY: positiveInt.max(1024).default(50),

@@ -3,9 +3,14 @@ import type { AppConfig } from '../config.js';
 import { clientOptions, type HealthCheck } from './client-options.js';
 
 export function createSqsClient(config: AppConfig): SQSClient {
-  // Long polls hold a request open for up to WORKER_WAIT_SECONDS: the timeout must outlast them.
-  const requestTimeout = Math.max(config.aws.requestTimeoutMs, (config.workers.waitSeconds + 5) * 1000);
-  return new SQSClient(clientOptions(config, 'sqs', requestTimeout));
+  // Every call gets the short request timeout (an enqueue of complete must fail fast when SQS is silent);
+  // a long poll passes its own (longPollTimeoutMs) per call.
+  return new SQSClient(clientOptions(config, 'sqs'));
+}
+
+/** The request timeout of a ReceiveMessage that waits up to `waitSeconds` on the server: the wait plus a margin. */
+export function longPollTimeoutMs(waitSeconds: number): number {
+  return (waitSeconds + 5) * 1000;
 }
 
 export function sqsHealthCheck(client: SQSClient, queueUrl: string): HealthCheck {

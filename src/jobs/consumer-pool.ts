@@ -1,5 +1,7 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyBaseLogger } from 'fastify';
+import { isDependencyOutage } from '../aws/client-options.js';
+import { longPollTimeoutMs } from '../aws/sqs.js';
 import { parseEnvelope } from './job-queue.js';
 import { MAX_RECEIVES, RETRY_BASE_MS, RETRY_MAX_SECONDS } from './queue-policy.js';
 import type { JobRegistry } from './registry.js';
@@ -11,7 +13,7 @@ export interface ConsumerPoolOptions {
   log: FastifyBaseLogger;
   /** Parallel workers, each handling one message at a time; 0 turns the pool off. */
   concurrency: number;
-  /** Long-poll duration (0..20). */
+  /** Long-poll duration (0..20); capped below stopTimeoutMs, since stop() lets a running poll finish. */
   waitSeconds: number;
   /** Visibility taken on receive and renewed by a heartbeat every half of it while a handler runs. */
   visibilitySeconds: number;
@@ -21,7 +23,7 @@ export interface ConsumerPoolOptions {
    */
   retryBaseMs?: number;
   retryMaxSeconds?: number;
-  /** How long stop() lets in-flight jobs finish before aborting their signals. */
+  /** How long stop() lets in-flight jobs and long polls finish before aborting them. */
   stopTimeoutMs?: number;
 }
 
@@ -39,6 +41,25 @@ export function retryDelaySeconds(receiveCount: number, baseMs = RETRY_BASE_MS, 
 
 const RECEIVE_BACKOFF_MIN_MS = 1000;
 const RECEIVE_BACKOFF_MAX_MS = 30_000;
+
+/**
+ * How long a worker waits after its `failures`-th receive error in a row: doubling from 1 s up to 30 s, each
+ * drawn at random from the upper half of its step, so the workers of every instance, which all met the same
+ * outage at the same moment, do not come back to the queue in lockstep when it recovers.
+ */
+export function receiveBackoffMs(failures: number, random: () => number = Math.random): number {
+  const step = Math.min(RECEIVE_BACKOFF_MAX_MS, RECEIVE_BACKOFF_MIN_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(step / 2 + random() * (step / 2));
+}
+
+/**
+ * The long poll a pool makes: stop() waits for running polls rather than aborting them (a message SQS
+ * handed to an aborted poll would stay invisible for its whole visibility timeout), so a poll must end
+ * well within the stop budget, one second of margin.
+ */
+export function pollSeconds(waitSeconds: number, stopTimeoutMs: number): number {
+  return Math.max(0, Math.min(waitSeconds, Math.floor(stopTimeoutMs / 1000) - 1));
+}
 /**
  * After a job's signal is aborted (its timeout, or the stop timeout), how long its handler gets to honour it:
  * the message goes back to the queue only once the handler settled (or this passed), so a retry never runs
@@ -60,6 +81,9 @@ interface InFlight {
 export class ConsumerPool {
   readonly #o: Required<ConsumerPoolOptions>;
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  /** Wakes workers sleeping between polls when stop() begins. */
+  #wake = new AbortController();
+  /** Aborts running polls: only once stopTimeoutMs has passed (SQS silent), never at the start of stop(). */
   #polls = new AbortController();
   #workers: Promise<void>[] = [];
   readonly #inFlight = new Set<InFlight>();
@@ -82,19 +106,26 @@ export class ConsumerPool {
     return this.#inFlight.size;
   }
 
+  get #pollSeconds(): number {
+    return pollSeconds(this.#o.waitSeconds, this.#o.stopTimeoutMs);
+  }
+
   start(): void {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
-    const { concurrency, waitSeconds, visibilitySeconds, log } = this.#o;
+    const { concurrency, visibilitySeconds, log } = this.#o;
     if (concurrency <= 0) {
       log.info('job workers disabled (concurrency 0)');
       return;
     }
     this.#workers = Array.from({ length: concurrency }, () => this.#work());
-    log.info({ concurrency, waitSeconds, visibilitySeconds }, 'job workers started');
+    log.info({ concurrency, waitSeconds: this.#pollSeconds, visibilitySeconds }, 'job workers started');
   }
 
-  /** Stops receiving, waits for in-flight jobs (aborting their signals once stopTimeoutMs passes), then resolves. */
+  /**
+   * Stops receiving: running polls end by themselves (what they bring is given back at once) and in-flight
+   * jobs finish; once stopTimeoutMs passes, polls are aborted and jobs' signals too. Then resolves.
+   */
   stop(): Promise<void> {
     if (this.#state === 'idle') this.#state = 'stopped';
     if (this.#state === 'stopped') return Promise.resolve();
@@ -104,10 +135,12 @@ export class ConsumerPool {
 
   async #shutdown(): Promise<void> {
     this.#state = 'stopping';
-    this.#polls.abort();
+    this.#wake.abort();
     const workers = Promise.allSettled(this.#workers);
     if (!(await settlesWithin(workers, this.#o.stopTimeoutMs))) {
-      this.#o.log.warn({ inFlight: this.#inFlight.size }, 'stop timeout passed: aborting in-flight jobs');
+      this.#o.log.warn({ inFlight: this.#inFlight.size }, 'stop timeout passed: aborting in-flight jobs and polls');
+      // A poll still running now waits on a silent SQS: what it may have claimed reappears after its visibility.
+      this.#polls.abort();
       for (const job of this.#inFlight) job.abort.abort(new Error('consumer pool stopping'));
       // Each worker waits up to ABORT_GRACE_MS for its handler, then gives its message back.
       if (!(await settlesWithin(workers, ABORT_GRACE_MS + 1000))) {
@@ -121,8 +154,9 @@ export class ConsumerPool {
   }
 
   async #work(): Promise<void> {
-    const { sqs, queueUrl, waitSeconds, visibilitySeconds, log } = this.#o;
-    let errorDelay = 0;
+    const { sqs, queueUrl, visibilitySeconds, log } = this.#o;
+    const waitSeconds = this.#pollSeconds;
+    let failures = 0;
     while (this.#state === 'running') {
       let messages: Message[];
       try {
@@ -135,19 +169,24 @@ export class ConsumerPool {
             VisibilityTimeout: visibilitySeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          { abortSignal: this.#polls.signal },
+          // Not the stop signal: see pollSeconds().
+          { abortSignal: this.#polls.signal, requestTimeout: longPollTimeoutMs(waitSeconds) },
         );
         messages = response.Messages ?? [];
-        errorDelay = 0;
+        failures = 0;
       } catch (error) {
         if (this.#state !== 'running') break;
-        errorDelay = Math.min(RECEIVE_BACKOFF_MAX_MS, errorDelay > 0 ? errorDelay * 2 : RECEIVE_BACKOFF_MIN_MS);
-        log.error({ err: error, retryInMs: errorDelay }, 'job queue receive failed');
-        await sleep(errorDelay, this.#polls.signal);
+        const retryInMs = receiveBackoffMs(++failures);
+        // An outage is logged once per back-off step without its stack: with 30 s steps, a few lines a minute.
+        if (isDependencyOutage(error)) {
+          const { name, code, message } = error as { name?: string; code?: string; message?: string };
+          log.warn({ error: { name, code, message }, failures, retryInMs }, 'job queue receive failed: SQS unavailable');
+        } else log.error({ err: error, failures, retryInMs }, 'job queue receive failed');
+        await sleep(retryInMs, this.#wake.signal);
         continue;
       }
       // A short poll that found nothing would otherwise spin.
-      if (messages.length === 0 && waitSeconds === 0) await sleep(1000, this.#polls.signal);
+      if (messages.length === 0 && waitSeconds === 0) await sleep(1000, this.#wake.signal);
       for (const message of messages) {
         // Received while stop() was running: hand it straight back to other consumers.
         if (this.#state === 'running') await this.#process(message);

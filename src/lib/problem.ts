@@ -31,6 +31,11 @@ export const problemTypes = {
   unavailable: { slug: 'unavailable', title: 'Service unavailable', status: 503 },
   /** Shed past capacity (docs/architecture.md, "Overload"): nothing was done; retry after Retry-After. */
   overloaded: { slug: 'overloaded', title: 'The service is busy', status: 503 },
+  /**
+   * A dependency (database, storage, queue) did not answer in time or refused work (docs/reliability.md,
+   * "Dependency outages"): retry after Retry-After; a retried upload or completion is safe.
+   */
+  dependencyUnavailable: { slug: 'dependency-unavailable', title: 'A service we depend on is not answering', status: 503 },
 } as const;
 
 export type ProblemKind = keyof typeof problemTypes;

@@ -7,7 +7,7 @@ import { PROBLEM_DESCRIPTIONS } from './problem.js';
 /**
  * The served /openapi.json is the mobile app's contract (its types are generated from it), so
  * what the service does for every route, beyond each route's own schema, is written in here:
- * the error handler's 500, the 413/415 the body parser answers, Retry-After on 429/503, the
+ * the error handler's 500 and 503, the 413/415 the body parser answers, Retry-After on 429/503, the
  * rate-limit headers of limited routes. Named zod schemas (`.meta({ id })`) become components
  * referenced with $ref.
  */
@@ -36,7 +36,7 @@ const RATE_LIMIT_HEADERS: Record<string, HeaderDoc> = {
   'x-ratelimit-reset': { type: 'integer', description: 'Seconds until the window ends' },
 };
 
-function problemAnswer(status: 413 | 415 | 500): ResponseDoc {
+function problemAnswer(status: 413 | 415 | 500 | 503): ResponseDoc {
   return {
     description: PROBLEM_DESCRIPTIONS[status],
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
@@ -57,6 +57,9 @@ export function documentRoute(options: DocumentOptions): SwaggerTransform {
     const responses = schema.response;
     // The error handler turns anything unexpected into this, on any route.
     responses['500'] ??= problemAnswer(500);
+    // Shed load (overloaded) and a dependency out of reach (dependency-unavailable), on any route that
+    // calls one; liveness calls nothing and is never shed.
+    if (!input.url.startsWith('/health/live')) responses['503'] ??= problemAnswer(503);
     if (schema.body !== undefined) {
       // Fastify's body parser answers these before the route's own validation runs.
       responses['413'] ??= problemAnswer(413);

@@ -1,7 +1,11 @@
-import { JobTimeoutError } from '../../src/jobs/consumer-pool.js';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../src/aws/sqs.js';
+import { ConsumerPool, JobTimeoutError } from '../../src/jobs/consumer-pool.js';
 import { JobQueue } from '../../src/jobs/job-queue.js';
 import { JobRegistry } from '../../src/jobs/registry.js';
-import { queueDepth, sleep, usePools, waitFor } from './helpers.js';
+import { freePort } from '../../src/local/ports.js';
+import { testConfig } from '../helpers/stack.js';
+import { captureLogger, queueDepth, receiveAll, sleep, usePools, waitFor } from './helpers.js';
 
 const pools = usePools();
 const { startPool } = pools;
@@ -112,7 +116,36 @@ describe('ConsumerPool lifecycle', () => {
     expect(await queueDepth(pools.sqs, queueUrl)).toBe(1);
   });
 
-  it('stop() aborts idle long polls at once and, past its timeout, aborts the handlers signal', async () => {
+  it('stop() lets a running long poll end by itself: a message sent meanwhile is not lost for its visibility timeout', async () => {
+    // A claimed message would stay invisible 30 s; the poll lasts 3 s.
+    const { queueUrl } = await pools.queues.create(30);
+    const registry = new JobRegistry();
+    const handler = jest.fn(async () => undefined);
+    registry.register('late', handler);
+    const send = jest.spyOn(pools.sqs, 'send');
+    try {
+      const polls = () => send.mock.calls.filter(([command]) => command instanceof ReceiveMessageCommand).length;
+      const { pool } = startPool(registry, queueUrl, { concurrency: 1, waitSeconds: 3, visibilitySeconds: 30 });
+      await waitFor(() => polls() === 1, 5000, 'the long poll');
+      // Until the poll has reached the server (a socket on loopback: milliseconds).
+      await sleep(300);
+
+      const t0 = Date.now();
+      const stopping = pool.stop();
+      await new JobQueue({ sqs: pools.sqs, queueUrl }).enqueue('late', {});
+      await stopping;
+      // Bounded by the poll's own length (plus a loaded machine's margin), never by the visibility timeout.
+      expect(Date.now() - t0).toBeLessThan(3000 + 2000);
+      expect(handler).not.toHaveBeenCalled();
+      // Either never taken, or taken by the ending poll and given straight back: visible now, not in 30 s.
+      const visible = await receiveAll(pools.sqs, queueUrl, 1, 2000);
+      expect(visible).toHaveLength(1);
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('stop() aborts a job that outlasts its timeout through its signal and gives its message back', async () => {
     const { queueUrl } = await pools.queues.create();
     const registry = new JobRegistry();
     let aborted = false;
@@ -124,22 +157,36 @@ describe('ConsumerPool lifecycle', () => {
         });
       });
     });
-    // Its own queue: the server side of an aborted long poll may still claim the next message.
-    const idle = startPool(registry, (await pools.queues.create()).queueUrl, { concurrency: 3, waitSeconds: 20 }).pool;
-    await sleep(300);
-    let t0 = Date.now();
-    await idle.stop();
-    expect(Date.now() - t0).toBeLessThan(1000);
-
     await new JobQueue({ sqs: pools.sqs, queueUrl }).enqueue('stubborn', {});
     const { pool } = startPool(registry, queueUrl, { concurrency: 1, stopTimeoutMs: 500 });
     await waitFor(() => pool.inFlight === 1, 5000, 'the job to start');
-    t0 = Date.now();
+    const t0 = Date.now();
     await pool.stop();
     expect(aborted).toBe(true);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
     // Given back at once for another instance, not deleted.
     expect(await queueDepth(pools.sqs, queueUrl)).toBe(1);
+  });
+
+  it('SQS refusing connections (stopped): each worker backs off, doubling, instead of spinning', async () => {
+    const base = testConfig({ AWS_MAX_ATTEMPTS: '1' });
+    const down = createSqsClient({ ...base, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, sqs: `http://127.0.0.1:${await freePort()}` } } });
+    const send = jest.spyOn(down, 'send');
+    const logs = captureLogger();
+    const pool = new ConsumerPool({ sqs: down, queueUrl: 'http://127.0.0.1:1/000000000000/none', registry: new JobRegistry(), log: logs.log, concurrency: 2, waitSeconds: 1, visibilitySeconds: 2 });
+    try {
+      pool.start();
+      const t0 = Date.now();
+      await waitFor(() => send.mock.calls.length >= 6, 10_000, 'three receives per worker');
+      // Waits of 0.5-1 s then 1-2 s between a worker's three receives: at least 1.5 s; spinning takes milliseconds.
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
+      const failures = logs.entries().filter((entry) => entry.msg === 'job queue receive failed: SQS unavailable');
+      expect(failures.map((entry) => entry.failures).sort()).toEqual(expect.arrayContaining([1, 1, 2, 2]));
+      expect(failures.every((entry) => entry.level === 40 && !JSON.stringify(entry).includes('"stack"'))).toBe(true);
+    } finally {
+      await pool.stop();
+      down.destroy();
+    }
   });
 
   it('does nothing with concurrency 0, and survives receive errors', async () => {

@@ -717,6 +717,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     confirmSignUp: {
@@ -846,6 +863,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resendCode: {
@@ -953,6 +987,23 @@ export interface operations {
                     "x-ratelimit-remaining"?: number;
                     /** @description Seconds until the window ends */
                     "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1462,6 +1513,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Requests this address may make per window (shared by the limited routes) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window ends */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resetPassword: {
@@ -1633,6 +1701,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteMe: {
@@ -1733,6 +1812,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getPhoto: {
@@ -1785,6 +1875,17 @@ export interface operations {
             /** @description Something failed on our side; the instance names the request id to quote */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1856,6 +1957,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     restorePhoto: {
@@ -1914,6 +2026,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listTrash: {
@@ -1965,6 +2088,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     emptyTrash: {
@@ -1997,6 +2131,17 @@ export interface operations {
             /** @description Something failed on our side; the instance names the request id to quote */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2085,6 +2230,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     completeUploads: {
@@ -2161,6 +2317,17 @@ export interface operations {
             /** @description Something failed on our side; the instance names the request id to quote */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isDependencyOutage } from '../../aws/client-options.js';
 import { DependencyBusyError } from '../../aws/limits.js';
 import { HttpProblem, problem, PROBLEM_CONTENT_TYPE, type Problem } from '../../lib/problem.js';
 
@@ -22,6 +23,10 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
   if (error instanceof HttpProblem) return error.problem;
   // A dependency call that found no slot in time: shed, like a request past the in-flight bound.
   if (error instanceof DependencyBusyError) return problem('overloaded', 'The service is busy; try again after Retry-After seconds');
+  // Before the status checks below: an AWS throttling error carries a 4xx status of its own.
+  if (isDependencyOutage(error)) {
+    return problem('dependencyUnavailable', 'A service we depend on is not answering; try again after Retry-After seconds');
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = validationErrors(error);
     return problem('validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
@@ -48,6 +53,10 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
   });
 }
 
+const outageType = problem('dependencyUnavailable').type;
+/** Retry-After when the app has no config (apps built without the aws plugin, in tests). */
+const DEFAULT_RETRY_AFTER_SECONDS = 2;
+
 export default fp(
   async function problems(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -57,6 +66,13 @@ export default fp(
         reply.header('retry-after', String(error.retryAfterSeconds));
         // No stack per shed request: under overload the log must not add to the load.
         request.log.warn({ dependency: error.dependency, reason: error.reason }, 'request shed: dependency busy');
+      } else if (body.type === outageType || (error instanceof HttpProblem && body.status === 503)) {
+        // A problem that says when to come back (HttpProblem headers) keeps its own Retry-After.
+        if (!reply.hasHeader('retry-after')) reply.header('retry-after', String(app.config?.overload.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS));
+        // One line without a stack: during an outage every request fails the same way, and the stack
+        // (SDK internals) says nothing the error's name and code do not.
+        const { name, code, message } = error as FastifyError & { code?: string };
+        request.log.warn({ error: { name, code, message }, problem: body.type }, 'request failed: dependency unavailable');
       } else if (body.status >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.info({ status: body.status, problem: body.type }, 'request refused');
       return send(reply, body);
