@@ -102,3 +102,52 @@ describe('bucket CORS for presigned uploads (local S3)', () => {
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
+
+describe('API CORS: what an allowed origin can read, and what a look-alike cannot', () => {
+  let server: Awaited<ReturnType<typeof startAccountsApp>>;
+  beforeAll(async () => (server = await startAccountsApp({ RATE_LIMIT_USER_PER_MINUTE: '1' })));
+  afterAll(() => server.close());
+
+  it('refusals (401, 429) reach the app with the origin allowed and Retry-After exposed, so it can act on them', async () => {
+    const user = await registeredUser(client(server.url), 'cors-errors');
+    const get = () => fetch(`${server.url}/v1/photos`, { headers: { origin: APP_ORIGIN, authorization: `Bearer ${user.accessToken}` } });
+    expect((await get()).status).toBe(200);
+    const answers = { unauthenticated: await fetch(`${server.url}/v1/photos`, { headers: { origin: APP_ORIGIN } }), limited: await get() };
+    expect(answers.unauthenticated.status).toBe(401);
+    expect(answers.limited.status).toBe(429);
+    for (const response of Object.values(answers)) {
+      expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+      expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+      expect(response.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('retry-after');
+    }
+    expect(Number(answers.limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it.each([
+    'http://localhost:8081.evil.example',
+    'http://localhost:80810',
+    'https://localhost:8081',
+    'http://evil.localhost:8081',
+    'http://localhost:8081/',
+    'null',
+  ])('a look-alike origin %s gets no Access-Control-Allow-Origin', async (origin) => {
+    const pre = await preflight(`${server.url}/v1/photos`, origin, 'GET', 'authorization');
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+    const actual = await fetch(`${server.url}/health/live`, { headers: { origin } });
+    expect(actual.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('API CORS in production', () => {
+  it('without CORS_ORIGINS no origin is allowed, not even the development ones', async () => {
+    const server = await startApp({ NODE_ENV: 'production' });
+    try {
+      for (const origin of [APP_ORIGIN, 'http://127.0.0.1:8081', OTHER_ORIGIN]) {
+        const pre = await preflight(`${server.url}/v1/uploads`, origin);
+        expect({ origin, allowed: pre.headers.get('access-control-allow-origin') }).toEqual({ origin, allowed: null });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
