@@ -75,7 +75,12 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     timer.unref();
     try {
+      // The job workers stop taking jobs now and wind down beside the HTTP drain: their stop budget (the shutdown
+      // budget less the abort grace) counts from the signal, not from the end of the drain, which overran the
+      // budget (exit 1) when requests were slow to finish. app.close() awaits the same stop.
+      const workersStopped = app.jobs.pool.stop();
       await app.close();
+      await workersStopped;
       await stopStack?.();
       clearTimeout(timer);
       app.log.info('stopped');

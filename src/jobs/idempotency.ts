@@ -3,6 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+/**
+ * A claim's default lease: above an effect's worst case (one AWS call within its budget, AWS_MAX_ATTEMPTS x
+ * AWS_REQUEST_TIMEOUT_MS plus a wait for a client slot: under 45 s with the defaults) and at most the job
+ * visibility timeout (60 s), so the first redelivery after a process died inside an effect takes the claim over.
+ * A longer lease outlived the job's receives (the last comes ~210 s after the first) and sent the job to the DLQ
+ * with its effect never done (test/reliability/jobs.test.ts).
+ */
+export const DEFAULT_LEASE_SECONDS = 60;
+
 export interface RunOnceOptions {
   /** How long a claim holds before another attempt may take it over (the effect's worst-case run time, plus margin). */
   leaseSeconds?: number;
@@ -60,7 +69,7 @@ export async function runOnce<T>(
   effect: () => Promise<T>,
   options: RunOnceOptions = {},
 ): Promise<RunOnceResult<T>> {
-  const leaseSeconds = options.leaseSeconds ?? 300;
+  const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   const now = options.now ?? Date.now;
   const Key = keyOf(key);
   // Our claim's identity: the release on failure must never delete a claim someone else took over.

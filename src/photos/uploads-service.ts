@@ -41,6 +41,13 @@ export interface UploadsDeps {
 }
 
 const MAX_DECIDE_ATTEMPTS = 4;
+/**
+ * A `complete` repeated this long after the photo's processing was last enqueued enqueues it again: a client
+ * repeats `complete` when it got no answer, which is when the enqueue may have been lost (the process died
+ * between marking the photo `processing` and the enqueue). Waiting this long first means a repeat meeting a
+ * job still queued or running adds only a duplicate that finds the photo finished.
+ */
+export const COMPLETE_REQUEUE_AFTER_MS = 10_000;
 
 /** What a request does for one distinct photo id. */
 type Decision = { kind: 'duplicate' } | { kind: 'upload'; record: PhotoRecord };
@@ -181,6 +188,7 @@ export class UploadsService {
   }
 
   private async completeOne(photo: PhotoRecord, item: CompleteItem): Promise<CompleteAnswer> {
+    if (photo.status === 'processing') return this.completeAgain(photo);
     if (photo.status !== 'uploading') return this.answer(photo);
     const { s3, bucket } = this.deps;
     if (photo.uploadId && item.parts?.length) {
@@ -221,6 +229,27 @@ export class UploadsService {
       this.deps.log?.warn({ err: error, photoId: photo.photoId }, 'processing not enqueued: the reconciliation sweep will');
     }
     return { photoId: photo.photoId, status: 'processing' };
+  }
+
+  /**
+   * `complete` of a photo already `processing`: its job is enqueued again once COMPLETE_REQUEUE_AFTER_MS passed
+   * since the last enqueue (its due time less the deadline), claimed by moving the due time (of several requests
+   * or instances, one enqueues). Without this a photo whose enqueue was lost waits for the reconciliation sweep.
+   */
+  private async completeAgain(photo: PhotoRecord): Promise<CompleteAnswer> {
+    const answer: CompleteAnswer = { photoId: photo.photoId, status: 'processing' };
+    const now = this.now();
+    const lastEnqueuedAt = photo.processingDueAt ? Date.parse(photo.processingDueAt) - this.deps.processingDeadlineMs : now;
+    if (now - lastEnqueuedAt < COMPLETE_REQUEUE_AFTER_MS) return answer;
+    const dueAt = new Date(now + this.deps.processingDeadlineMs).toISOString();
+    if (!(await this.deps.photos.rescheduleProcessing(photo, dueAt))) return this.answerFresh(photo);
+    try {
+      await this.deps.enqueueProcessing(photo.userId, photo.photoId);
+      this.deps.log?.info({ photoId: photo.photoId }, 'complete repeated: processing enqueued again');
+    } catch (error) {
+      this.deps.log?.warn({ err: error, photoId: photo.photoId }, 'processing not enqueued: the reconciliation sweep will');
+    }
+    return answer;
   }
 
   /** The answer for a photo as it is now: one removed meanwhile (swept, deleted, purged) is `missing`. */
