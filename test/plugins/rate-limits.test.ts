@@ -11,6 +11,7 @@ import { fixedWindow } from '../../src/lib/fixed-window.js';
 import { HttpProblem } from '../../src/lib/problem.js';
 import { createEmailRateLimit, createUserRateLimit, EMAIL_WINDOW_SECONDS, emailSubject } from '../../src/plugins/app/rate-limits.js';
 import { client, registeredUser, startAccountsApp } from '../helpers/accounts.js';
+import { failingDynamo } from '../helpers/failing-aws.js';
 import { startApp, testConfig, type RunningApp } from '../helpers/stack.js';
 import { item, jpeg } from '../helpers/uploads.js';
 
@@ -210,35 +211,39 @@ async function clearOfWindowEdge(windowSeconds: number, marginSeconds = 8): Prom
   if (secondsLeft < marginSeconds) await sleep(secondsLeft * 1000 + 200);
 }
 
-/** DynamoDB commands the app sends while `run` runs. */
-function dynamoCommands(app: FastifyInstance): { during<T>(run: () => Promise<T>): Promise<{ result: T; commands: string[] }> } {
-  const seen: string[] = [];
-  app.aws.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      seen.push(context.commandName ?? '?');
-      return next(args);
-    },
-    { step: 'initialize', name: `countCommandsForTest${randomUUID()}` },
-  );
+/**
+ * The app's DynamoDB calls about one user, counted on the wire by a proxy in front of the local DynamoDB
+ * (whichever client of the app made them; the revocation feed's polls name no user).
+ */
+async function dynamoOnTheWire() {
+  const proxy = await failingDynamo(testConfig().aws.endpoints.dynamodb!);
   return {
-    async during(run) {
-      seen.length = 0;
+    endpoints: { dynamodb: proxy.endpoint },
+    close: () => proxy.close(),
+    async during<T>(userId: string, run: () => Promise<T>): Promise<{ result: T; operations: string[] }> {
+      const from = proxy.calls.length;
       const result = await run();
-      return { result, commands: [...seen] };
+      return { result, operations: proxy.calls.slice(from).filter((c) => c.body.includes(userId)).map((c) => c.operation) };
     },
   };
 }
 
 describe('per-user limit on the authenticated routes (in memory, per instance)', () => {
   let server: Awaited<ReturnType<typeof startAccountsApp>>;
+  let wire: Awaited<ReturnType<typeof dynamoOnTheWire>>;
   const LIMIT = 6;
-  beforeAll(async () => (server = await startAccountsApp({ RATE_LIMIT_USER_PER_MINUTE: String(LIMIT), WORKER_CONCURRENCY: '0' })));
-  afterAll(() => server.close());
+  beforeAll(async () => {
+    wire = await dynamoOnTheWire();
+    server = await startAccountsApp({ RATE_LIMIT_USER_PER_MINUTE: String(LIMIT), WORKER_CONCURRENCY: '0' }, { endpoints: wire.endpoints });
+  });
+  afterAll(async () => {
+    await server.close();
+    await wire.close();
+  });
 
   it('the (max+1)-th request of one user, on any of the routes, is a 429 problem with Retry-After; others are not affected', async () => {
     const api = client(server.url);
     const [ada, bob] = await Promise.all([registeredUser(api, 'rl-user-a'), registeredUser(api, 'rl-user-b')]);
-    const counted = dynamoCommands(server.app);
     await clearOfWindowEdge(60);
     const paths = ['/v1/me', '/v1/photos', '/v1/trash', '/v1/photos/no-such-photo', '/v1/photos?limit=5', '/v1/me'];
     expect(paths).toHaveLength(LIMIT);
@@ -247,16 +252,16 @@ describe('per-user limit on the authenticated routes (in memory, per instance)',
     expect(statuses).toEqual([200, 200, 200, 404, 200, 200]);
 
     for (const [method, path] of [['GET', '/v1/photos'], ['DELETE', '/v1/photos/no-such-photo'], ['POST', '/v1/photos/no-such-photo/restore'], ['DELETE', '/v1/trash']] as const) {
-      const refused = await counted.during(() => call(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ada.accessToken}` } }));
+      const refused = await wire.during(ada.userId, () => call(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ada.accessToken}` } }));
       expectTooMany(refused.result, 60);
       expect(refused.result.body.detail).toMatch(/^Too many requests for this account; try again in \d+ s$/);
       // Refused before the route runs: no DynamoDB call, nothing changed.
-      expect({ path, commands: refused.commands }).toEqual({ path, commands: [] });
+      expect({ path, operations: refused.operations }).toEqual({ path, operations: [] });
     }
-    // The limit is per user: another account, and the hot read it makes, are untouched (still one call).
-    const other = await counted.during(() => api.get('/v1/photos', bob.accessToken));
+    // The limit is per user: another account is untouched, and its hot read is still one call with the limiter on.
+    const other = await wire.during(bob.userId, () => api.get('/v1/photos', bob.accessToken));
     expect(other.result.status).toBe(200);
-    expect(other.commands).toEqual(['QueryCommand']);
+    expect(other.operations).toEqual(['Query']);
     // No token is still a 401: the token is checked first, and an unknown caller spends nobody's budget.
     expect((await api.get('/v1/photos')).status).toBe(401);
   });
@@ -265,9 +270,16 @@ describe('per-user limit on the authenticated routes (in memory, per instance)',
 describe('per-user limit on upload batches (DynamoDB, shared by every instance)', () => {
   let first: Awaited<ReturnType<typeof startAccountsApp>>;
   let second: Awaited<ReturnType<typeof startAccountsApp>>;
+  let wire: Awaited<ReturnType<typeof dynamoOnTheWire>>;
   const env = { RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE: '3', WORKER_CONCURRENCY: '0' };
-  beforeAll(async () => ([first, second] = await Promise.all([startAccountsApp(env), startAccountsApp(env)])));
-  afterAll(() => Promise.all([first.close(), second.close()]));
+  beforeAll(async () => {
+    wire = await dynamoOnTheWire();
+    [first, second] = await Promise.all([startAccountsApp(env, { endpoints: wire.endpoints }), startAccountsApp(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([first.close(), second.close()]);
+    await wire.close();
+  });
 
   it('the 4th batch (request or complete) of one user is a 429 even when the batches hit two instances; a refused one costs no write', async () => {
     const [apiA, apiB] = [client(first.url), client(second.url)];
@@ -282,7 +294,10 @@ describe('per-user limit on upload batches (DynamoDB, shared by every instance)'
     expect((await apiB.post('/v1/uploads/complete', complete, ada.accessToken)).status).toBe(200);
     expect((await apiB.post('/v1/uploads', batch, ada.accessToken)).status).toBe(200);
 
-    const refused = await apiA.post('/v1/uploads/complete', complete, ada.accessToken);
+    const counted = await wire.during(ada.userId, () => apiA.post('/v1/uploads/complete', complete, ada.accessToken));
+    // The batch that crosses the limit was counted in the shared table, and went no further.
+    expect(counted.operations).toEqual(['UpdateItem']);
+    const refused = counted.result;
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(refused.body).toMatchObject({ status: 429, type: 'https://auroravault.dev/problems/too-many-requests' });
@@ -290,10 +305,9 @@ describe('per-user limit on upload batches (DynamoDB, shared by every instance)'
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
 
     // This instance now knows: the next refusals cost no DynamoDB call at all.
-    const counted = dynamoCommands(first.app);
-    const again = await counted.during(() => apiA.post('/v1/uploads', batch, ada.accessToken));
+    const again = await wire.during(ada.userId, () => apiA.post('/v1/uploads', batch, ada.accessToken));
     expect(again.result.status).toBe(429);
-    expect(again.commands).toEqual([]);
+    expect(again.operations).toEqual([]);
     expect((await apiB.post('/v1/uploads', batch, ada.accessToken)).status).toBe(429);
 
     // Another user has their own budget, and the user's reads are not upload batches.
