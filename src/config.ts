@@ -73,11 +73,16 @@ export const envSchema = z.object({
   AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: optionalUrl,
 
   // AWS client behaviour (docs/reliability.md, "Dependency outages"): one call takes at most about
-  // AWS_MAX_ATTEMPTS x AWS_REQUEST_TIMEOUT_MS (+ the SDK's retry delay), so a request that finds a dependency
-  // silent is answered 503 within ~6 s, well within a phone's patience. SQS long polls have their own timeout.
-  AWS_CONNECT_TIMEOUT_MS: positiveInt.max(60_000).default(1000),
-  /** Until the answer's headers arrive, per attempt (a timeout throws and counts as a failed attempt). */
-  AWS_REQUEST_TIMEOUT_MS: positiveInt.max(60_000).default(3000),
+  // AWS_MAX_ATTEMPTS x AWS_REQUEST_TIMEOUT_MS (+ the SDK's retry delay), so on AWS a request that finds a
+  // dependency silent is answered 503 within ~6 s, well within a phone's patience. SQS long polls have their own timeout.
+  /** Unset: 1000 on AWS; 2000 on the local stack. */
+  AWS_CONNECT_TIMEOUT_MS: positiveInt.max(60_000).optional(),
+  /**
+   * Until the answer's headers arrive, per attempt (a timeout throws and counts as a failed attempt). Unset: 3000
+   * on AWS (DynamoDB and S3 answer in milliseconds); 10000 on the local stack, whose emulators share a loaded
+   * CI machine with the tests (a 50-photo complete there took over 3 s per call at a load of 20).
+   */
+  AWS_REQUEST_TIMEOUT_MS: positiveInt.max(60_000).optional(),
   AWS_MAX_ATTEMPTS: positiveInt.max(10).default(2),
   // Overload (docs/architecture.md, "Overload"): per-client call bounds, then the per-process request bound.
   /** Calls on the wire per AWS client; also the agent's maxSockets (the SDK's own default is 50). */
@@ -406,8 +411,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
         eventbridge: env.AWS_ENDPOINT_URL_EVENTBRIDGE,
         cognito: env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
       },
-      connectTimeoutMs: env.AWS_CONNECT_TIMEOUT_MS,
-      requestTimeoutMs: env.AWS_REQUEST_TIMEOUT_MS,
+      connectTimeoutMs: env.AWS_CONNECT_TIMEOUT_MS ?? (env.STACK === 'aws' ? 1000 : 2000),
+      requestTimeoutMs: env.AWS_REQUEST_TIMEOUT_MS ?? (env.STACK === 'aws' ? 3000 : 10_000),
       maxAttempts: env.AWS_MAX_ATTEMPTS,
       maxConcurrency: env.AWS_MAX_CONCURRENCY,
       maxQueued: env.AWS_MAX_QUEUED ?? 4 * env.AWS_MAX_CONCURRENCY,
