@@ -105,6 +105,28 @@ describe('loadConfig', () => {
     expect(loadConfig({}).photos.sweepIntervalSeconds).toBe(60);
     expect(loadConfig({ SWEEP_INTERVAL_SECONDS: '0' }).photos.sweepIntervalSeconds).toBe(0);
   });
+
+  it('AWS call budget: on AWS a silent dependency fails a call within a few seconds; the local emulators get longer', () => {
+    const aws = {
+      STACK: 'aws',
+      S3_BUCKET: 'photos-bucket',
+      DYNAMODB_TABLE: 'table-1',
+      SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/jobs',
+      SQS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+      SES_FROM_ADDRESS: 'noreply@example.com',
+      COGNITO_USER_POOL_ID: 'us-east-1_Abc123xyz',
+      COGNITO_CLIENT_ID: 'client1',
+      EVENT_BUS_NAME: 'bus-1',
+      CURSOR_SECRET: 's'.repeat(32),
+    };
+    const budget = ({ aws: a }: ReturnType<typeof loadConfig>) => a.maxAttempts * a.requestTimeoutMs;
+    const onAws = loadConfig(aws);
+    expect(budget(onAws)).toBeLessThanOrEqual(6000);
+    expect(onAws.aws.connectTimeoutMs).toBeLessThanOrEqual(onAws.aws.requestTimeoutMs);
+    expect(budget(loadConfig({}))).toBeGreaterThan(budget(onAws));
+    expect(loadConfig({ ...aws, AWS_REQUEST_TIMEOUT_MS: '1500', AWS_CONNECT_TIMEOUT_MS: '500' }).aws).toMatchObject({ requestTimeoutMs: 1500, connectTimeoutMs: 500 });
+    expect(() => loadConfig({ AWS_REQUEST_TIMEOUT_MS: '0' })).toThrow(/AWS_REQUEST_TIMEOUT_MS/);
+  });
 });
 
 describe('PHOTO_URLS (s3 | cloudfront)', () => {
