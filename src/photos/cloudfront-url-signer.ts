@@ -1,5 +1,5 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import { URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart, type PhotoUrlSigner } from './url-signer.js';
+import { attachmentDisposition, percentEncode, URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart, type PhotoUrlSigner } from './url-signer.js';
 
 /**
  * CloudFront signed URLs with a custom policy whose resource is a wildcard over the user's prefix
@@ -23,6 +23,13 @@ import { URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart, type PhotoUrlSigner
  * Anyone holding one of a user's URLs can reuse its Policy/Signature on any path under that user's
  * prefix until it expires: the same 20-minute bearer semantics as a presigned URL, widened from one
  * object to the user's own objects.
+ *
+ * A download name adds `response-content-disposition=<attachmentDisposition>` before the signature
+ * parameters (CloudFront wants its own last). The wildcard policy covers it (`*` matches the query
+ * too), so it costs no signature; an exact-URL policy signs it. CloudFront passes it on to S3 only
+ * when the distribution's origin request policy forwards that query string (S3 then honours it, as
+ * the origin access control signs the request); the cache policy may leave it out of the cache key,
+ * since one key always carries the same name.
  */
 export interface CloudFrontUrlSignerOptions {
   /** Distribution domain (`d111111abcdef8.cloudfront.net` or a custom domain); no scheme, no path. */
@@ -74,6 +81,8 @@ export class CloudFrontUrlSigner implements PhotoUrlSigner {
   private readonly hash: 'sha1' | 'sha256';
   private readonly maxEntries: number;
   private readonly cache = new Map<string, Signed>();
+  /** download name -> its encoded query parameter; the names of the photos being listed, bounded like the cache. */
+  private readonly dispositions = new Map<string, string>();
   private newestWindowMs = 0;
   private signatures = 0;
 
@@ -97,12 +106,22 @@ export class CloudFrontUrlSigner implements PhotoUrlSigner {
     return this.cache.size;
   }
 
-  signGet(key: string, windowStart: Date): string {
+  signGet(key: string, windowStart: Date, downloadName?: string): string {
     const windowMs = urlWindowStart(windowStart).getTime();
-    const path = encodeKeyPath(key);
+    const url = `${this.origin}/${encodeKeyPath(key)}${downloadName === undefined ? '' : `?${this.dispositionQuery(downloadName)}`}`;
     const user = USER_KEY.exec(key);
-    const resource = user ? `${this.origin}/users/${user[1]}/*` : `${this.origin}/${path}`;
-    return `${this.origin}/${path}?${this.signedQuery(resource, windowMs)}`;
+    const resource = user ? `${this.origin}/users/${user[1]}/*` : url;
+    return `${url}${downloadName === undefined ? '?' : '&'}${this.signedQuery(resource, windowMs)}`;
+  }
+
+  private dispositionQuery(downloadName: string): string {
+    let query = this.dispositions.get(downloadName);
+    if (query === undefined) {
+      query = `response-content-disposition=${percentEncode(attachmentDisposition(downloadName))}`;
+      if (this.dispositions.size >= this.maxEntries) this.dispositions.delete(this.dispositions.keys().next().value!);
+      this.dispositions.set(downloadName, query);
+    }
+    return query;
   }
 
   private signedQuery(resource: string, windowMs: number): string {

@@ -143,7 +143,8 @@ export class LibraryService {
     const window = urlWindowStart(this.now());
     // Bytes that were never checked against the declared SHA-256 (uploading, processing) or failed it
     // (rejected) are never handed out: an upload URL must not become a way to share arbitrary files.
-    const original = photo.status === 'ready' ? this.deps.signer.signGet(photo.s3Key, window) : undefined;
+    // The original downloads under its own name (Content-Disposition, signed into the URL and cached with it).
+    const original = photo.status === 'ready' ? this.deps.signer.signGet(photo.s3Key, window, photo.filename) : undefined;
     const thumbnail = photo.derivatives ? this.deps.signer.signGet(photo.derivatives.thumbnail, window) : undefined;
     const preview = photo.derivatives ? this.deps.signer.signGet(photo.derivatives.preview, window) : undefined;
     if (typeof original === 'object' || typeof thumbnail === 'object' || typeof preview === 'object') {

@@ -19,10 +19,24 @@ const sha256 = z
   .regex(SHA256_BASE64, "must be the canonical base64 of the file's 32-byte SHA-256 (44 characters)")
   .describe("Base64 of the file's SHA-256");
 
+/** C0, DEL and C1 control characters, and (unicode mode matches only unpaired ones) surrogates that have no UTF-8. */
+const UNSAFE_IN_FILENAME = /[\p{Cc}\u{d800}-\u{dfff}]/u;
+
 export const uploadItem = z
   .object({
     clientRef: z.string().min(1).max(128).describe("The client's own id for this item, echoed back"),
-    filename: z.string().trim().min(1).max(255),
+    filename: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .refine((name) => !UNSAFE_IN_FILENAME.test(name), 'must not contain control characters (CR, LF, tab...) or unpaired surrogates')
+      .describe(
+        'The name the user knows the file by, shown back exactly as sent (leading and trailing spaces trimmed): any Unicode, emoji, ' +
+          'right-to-left text, quotes and path separators included. Control characters (U+0000-U+001F, U+007F-U+009F: CR, LF, tab) and ' +
+          'unpaired surrogates are refused (400). It never becomes part of a storage key; the original downloads under it ' +
+          '(Content-Disposition, without path separators or bidirectional marks).',
+      ),
     contentType: z.enum(Object.keys(UPLOAD_TYPES) as [UploadType, ...UploadType[]]),
     size: z.number().int().positive(),
     sha256,

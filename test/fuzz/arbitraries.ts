@@ -74,9 +74,17 @@ const NASTY = [
   'a'.repeat(5000),
 ] as const;
 
+/**
+ * Any code point, lone surrogates and controls included, the low planes more often. (fast-check's own
+ * `unit: 'binary'` does the same but takes ~15 ms a string under jest.)
+ */
+export const anyCodePoint: fc.Arbitrary<string> = fc
+  .oneof(fc.integer({ min: 0, max: 0x2ff }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0x10ffff }))
+  .map((c) => String.fromCodePoint(c));
+
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...NASTY) },
-  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 2, arbitrary: fc.string({ unit: anyCodePoint, maxLength: 40 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 300 }) },
 );

@@ -182,6 +182,8 @@ function violation(op: Operation, c: Case, response: LightMyRequestResponse): st
   return undefined;
 }
 
+const prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
+
 describe('fuzzing every documented route', () => {
   let server: Awaited<ReturnType<typeof startAccountsApp>>;
   let api: ApiClient;
@@ -198,6 +200,37 @@ describe('fuzzing every documented route', () => {
     const ids = operations(app).list.map((op) => op.id);
     expect(ids).toEqual(expect.arrayContaining(['signUp', 'login', 'logout', 'getMe', 'deleteMe', 'listPhotos', 'getPhoto', 'trashPhoto', 'requestUploads', 'completeUploads', 'emptyTrash']));
     expect(ids.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('prototype-pollution payloads in bodies and query strings change nothing, stored or in memory', async () => {
+    const user = await registeredUser(api, 'fuzz-proto');
+    const reserved = await api.post<{ items: { photoId: string }[] }>('/v1/uploads', { items: [item('seed', await jpeg(2))] }, user.accessToken);
+    const photoId = reserved.body.items[0]!.photoId;
+    const state = async () => ({
+      photo: (await api.get(`/v1/photos/${photoId}`, user.accessToken)).body,
+      me: (await api.get('/v1/me', user.accessToken)).body,
+      timeline: (await api.get('/v1/photos', user.accessToken)).body,
+    });
+    const before = await state();
+    expect(before.photo).toMatchObject({ id: photoId, status: 'uploading' });
+    const auth = { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' };
+    const bodies: [string, string][] = [
+      ['/v1/uploads/complete', `{"items":[{"photoId":"${photoId}","__proto__":{"status":"ready","parts":[]}}]}`],
+      ['/v1/uploads/complete', `{"items":[{"photoId":"${photoId}"}],"constructor":{"prototype":{"status":"ready"}}}`],
+      ['/v1/uploads', '{"__proto__":{"items":[]},"items":[{"clientRef":"x","filename":"a.jpg","contentType":"image/jpeg","size":1,"sha256":"x"}]}'],
+      ['/v1/auth/login', '{"email":"a@b.co","password":"x","__proto__":{"isAdmin":true}}'],
+    ];
+    for (const [url, payload] of bodies) {
+      const response = await app.inject({ method: 'POST', url, headers: auth, payload });
+      expect({ url, payload, status: response.statusCode }).toEqual({ url, payload, status: 400 });
+    }
+    for (const url of [`/v1/photos/${photoId}?__proto__[status]=ready&constructor[prototype][status]=ready`, '/v1/photos?__proto__[limit]=1&__proto__=x&limit=5']) {
+      const response = await app.inject({ method: 'GET', url, headers: { authorization: auth.authorization } });
+      expect({ url, status: response.statusCode }).toEqual({ url, status: 200 });
+    }
+    expect(await state()).toEqual(before);
+    expect(({} as Record<string, unknown>).status).toBeUndefined();
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeNames);
   });
 
   it(`never a 5xx, always problem+json with the documented status (${RUNS} cases per route)`, async () => {
@@ -227,6 +260,8 @@ describe('fuzzing every documented route', () => {
       const result = await fc.check(property, { numRuns: RUNS });
       if (result.failed) failures.push(`${String(result.errorInstance)}\n${fc.defaultReportMessage(result) ?? ''}`);
     }
+    // Whatever the cases sent (prototype keys included), no object of this process was polluted.
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeNames);
     // Printed for the record: how many cases in how long.
     console.log(`fuzz: ${cases} cases over ${list.length} routes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     expect(failures).toEqual([]);

@@ -6,7 +6,7 @@ import {
   fromCloudFrontBase64,
 } from '../../src/photos/cloudfront-url-signer.js';
 import { photoKeys } from '../../src/photos/photo-id.js';
-import { URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart } from '../../src/photos/url-signer.js';
+import { attachmentDisposition, URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart } from '../../src/photos/url-signer.js';
 
 const domain = 'd111111abcdef8.cloudfront.net';
 const keyPairId = 'K2JCJMDEHXQW5F';
@@ -174,6 +174,35 @@ describe('CloudFrontUrlSigner', () => {
       expect(parsed.policyJson.Statement[0]!.Resource).toBe(url.split('?')[0]);
       expect(parsed.policyJson.Statement[0]!.Resource).not.toContain('*');
     }
+  });
+
+  it('a download name adds response-content-disposition before the signature parameters, covered by the user policy (no extra signature)', () => {
+    const signer = new CloudFrontUrlSigner({ domain, keyPairId, privateKey: privatePem });
+    const key = photoKeys.original(user, 'p1');
+    const plain = signer.signGet(key, now);
+    const name = 'Été "1"\r\nX-Evil: 1 😀.jpg';
+    const named = signer.signGet(key, now, name);
+    const url = new URL(named);
+    expect([...url.searchParams.keys()]).toEqual(['response-content-disposition', 'Policy', 'Signature', 'Key-Pair-Id']);
+    expect(url.searchParams.get('response-content-disposition')).toBe(attachmentDisposition(name));
+    expect(named.split('?')[1]).not.toMatch(/[\s"]/);
+    // The wildcard resource matches the URL with its query; the signature is the user's one of this window.
+    const parsed = parse(named);
+    expect(parsed.policyJson.Statement[0]!.Resource).toBe(`https://${domain}/users/${user}/*`);
+    expect(parsed.signature.equals(parse(plain).signature)).toBe(true);
+    expect(signer.signatureCount).toBe(1);
+    expect(signer.signGet(key, now, name)).toBe(named);
+    expect(signer.signGet(key, now, 'other.jpg')).not.toBe(named);
+  });
+
+  it('an exact-URL policy signs the download name with the URL', () => {
+    const signer = new CloudFrontUrlSigner({ domain, keyPairId, privateKey: privatePem });
+    const named = signer.signGet('shared/p.jpg', now, 'a b.jpg');
+    const parsed = parse(named);
+    expect(parsed.policyJson.Statement[0]!.Resource).toBe(named.slice(0, named.indexOf('&Policy=')));
+    expect(parsed.policyJson.Statement[0]!.Resource).toContain('?response-content-disposition=attachment%3B%20filename%3D%22a%20b.jpg%22');
+    expect(verify('sha1', Buffer.from(parsed.policy), publicKey, parsed.signature)).toBe(true);
+    expect(parse(signer.signGet('shared/p.jpg', now, 'c.jpg')).policy).not.toBe(parsed.policy);
   });
 
   it('keeps a bounded LRU and drops windows older than the previous one', () => {

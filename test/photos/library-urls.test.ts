@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { createPresigner } from '../../src/aws/s3-presigner.js';
-import { presignedUrlSigner, urlWindowStart, URL_EXPIRES_SECONDS } from '../../src/photos/url-signer.js';
+import { anyCodePoint } from '../fuzz/arbitraries.js';
+import { attachmentDisposition, MAX_SAVED_NAME, presignedUrlSigner, savedFileName, urlWindowStart, URL_EXPIRES_SECONDS } from '../../src/photos/url-signer.js';
 
 const presigner = createPresigner({
   region: 'us-east-1',
@@ -97,5 +99,87 @@ describe('photo URL signer cache', () => {
     expect(new URL(second).searchParams.get('X-Amz-Security-Token')).toBe('session-2');
     expect(calls.count).toBe(2);
     expect(cached.signGet(key, at('2026-03-01T10:12:00.000Z'))).toBe(second);
+  });
+});
+
+/** The parameters of a Content-Disposition value, `filename*` decoded (RFC 8187). */
+function parseDisposition(value: string): { type: string; filename: string; filenameStar?: string } {
+  const match = /^(attachment); filename="([^"\\]*)"(?:; filename\*=UTF-8''([A-Za-z0-9%\-._~#$&+^`|]*))?$/.exec(value);
+  if (!match) throw new Error(`not the expected shape: ${value}`);
+  return { type: match[1]!, filename: match[2]!, ...(match[3] !== undefined ? { filenameStar: decodeURIComponent(match[3]) } : {}) };
+}
+/** What a browser saves: filename* when present, else filename. */
+const savedAs = (value: string) => parseDisposition(value).filenameStar ?? parseDisposition(value).filename;
+
+describe('attachmentDisposition (RFC 6266 / RFC 8187)', () => {
+  it.each([
+    ['IMG_0001.HEIC', 'IMG_0001.HEIC', 'IMG_0001.HEIC'],
+    ['Été à Noël.jpg', 'Ete a Noel.jpg', 'Été à Noël.jpg'],
+    ['写真 😀.jpg', '__ _.jpg', '写真 😀.jpg'],
+    ['👩‍👩‍👧.jpg', '_____.jpg', '👩‍👩‍👧.jpg'],
+    ['say "cheese" \\ 100%.jpg', 'say _cheese_ _ 100_.jpg', 'say "cheese" _ 100%.jpg'],
+    ['../../etc/passwd', '_.._etc_passwd', '_.._etc_passwd'],
+    ['.hidden', 'hidden', 'hidden'],
+    ['C:\\Users\\me\\a.png', 'C:_Users_me_a.png', 'C:_Users_me_a.png'],
+    ['photo\u202egpj.exe', 'photogpj.exe', 'photogpj.exe'],
+    ['שלום\u200f.jpg', '____.jpg', 'שלום.jpg'],
+    ['a\r\nSet-Cookie: x=1\u0000.jpg', 'aSet-Cookie: x=1.jpg', 'aSet-Cookie: x=1.jpg'],
+    ["it's (1) *!.jpg", "it's (1) *!.jpg", "it's (1) *!.jpg"],
+    ['\u0007\u202e', 'photo', 'photo'],
+    ['lone \ud800 half.jpg', 'lone  half.jpg', 'lone  half.jpg'],
+  ])('%j saves as %j (ASCII) / %j', (filename, ascii, utf8) => {
+    const value = attachmentDisposition(filename);
+    expect(value).toMatch(/^[\x20-\x7e]+$/);
+    // filename* only when the ASCII name is not the name itself.
+    expect(parseDisposition(value)).toEqual({ type: 'attachment', filename: ascii, ...(ascii === utf8 ? {} : { filenameStar: utf8 }) });
+  });
+
+  it('escapes what RFC 8187 leaves out of attr-char', () => {
+    expect(attachmentDisposition("it's (1) *!ü.jpg")).toBe(`attachment; filename="it's (1) *!u.jpg"; filename*=UTF-8''it%27s%20%281%29%20%2A%21%C3%BC.jpg`);
+    expect(attachmentDisposition('IMG_0001.HEIC')).toBe('attachment; filename="IMG_0001.HEIC"');
+  });
+
+  it(`cuts a long name to ${MAX_SAVED_NAME} code points, keeping the extension and whole emoji`, () => {
+    const name = savedFileName(`${'😀'.repeat(300)}.jpeg`);
+    expect(Array.from(name)).toHaveLength(MAX_SAVED_NAME);
+    expect(name.endsWith('😀.jpeg')).toBe(true);
+  });
+
+  it('for any name: printable ASCII, and what a browser saves is the saved name', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: anyCodePoint, maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 80 })), (filename) => {
+        const value = attachmentDisposition(filename);
+        expect(value).toMatch(/^[\x20-\x7e]+$/);
+        const saved = savedFileName(filename);
+        expect(savedAs(value)).toBe(saved);
+        expect(saved).not.toMatch(/[/\\\p{Cc}\u202a-\u202e\u2066-\u2069]/u);
+        expect(saved.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('photo URL signer: download names', () => {
+  const at = new Date('2026-03-01T10:12:00.000Z');
+
+  it('signs response-content-disposition into the URL, cached per key and name', async () => {
+    const real = createPresigner({ region: 'us-east-1', bucket: 'photos', credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }) });
+    let signed = 0;
+    const cached = presignedUrlSigner({ ...real, presignGet: (input) => (signed++, real.presignGet(input)) });
+    const plain = await cached.signGet(key, at);
+    const named = await cached.signGet(key, at, 'Été "1".jpg');
+    const renamed = await cached.signGet(key, at, 'other.jpg');
+    expect(new Set([plain, named, renamed]).size).toBe(3);
+    expect(new URL(named).searchParams.get('response-content-disposition')).toBe(attachmentDisposition('Été "1".jpg'));
+    expect(new URL(plain).searchParams.has('response-content-disposition')).toBe(false);
+    // The last (key, name) signed is kept for the window and handed out synchronously; another name
+    // for the key is never given a URL signed for the first.
+    expect(cached.signGet(key, at, 'other.jpg')).toBe(renamed);
+    expect(cached.signGet(key, at, 'other.jpg')).toBe(renamed);
+    expect(signed).toBe(3);
+    expect(await cached.signGet(key, at, 'Été "1".jpg')).toBe(named);
+    expect(cached.signGet(key, at, 'Été "1".jpg')).toBe(named);
+    expect(signed).toBe(4);
   });
 });
