@@ -2,12 +2,12 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
-  GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { dynamoReads } from '../aws/dynamodb.js';
 import { tombstoneFor, tombstoneItem, type Tombstone } from './deletions.js';
 import { conditionalWrite } from './conditional-write.js';
 import { keys, type DueKind } from './keys.js';
@@ -82,8 +82,8 @@ export class PhotosRepository {
   ) {}
 
   async get(userId: string, photoId: string): Promise<PhotoRecord | undefined> {
-    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: keys.photo(userId, photoId), ConsistentRead: true }));
-    return Item ? strip(Item) : undefined;
+    const item = await dynamoReads(this.dynamo).get({ TableName: this.table, Key: keys.photo(userId, photoId), ConsistentRead: true });
+    return item ? strip(item) : undefined;
   }
 
   async getMany(userId: string, photoIds: string[]): Promise<Map<string, PhotoRecord>> {
@@ -446,19 +446,16 @@ export class PhotosRepository {
 
   /** A newest-first page of a GSI1 listing: whole records, or only what the API shows (`view`). */
   private async queryGsi1(pk: string, limit: number, startKey: Record<string, unknown> | undefined, view: boolean) {
-    const result = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ...(view ? VIEW_PROJECTION : {}),
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return { items: result.Items ?? [], lastKey: result.LastEvaluatedKey };
+    return dynamoReads(this.dynamo).query({
+      TableName: this.table,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ...(view ? VIEW_PROJECTION : {}),
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    });
   }
 
   private async newestFirstOnGsi1(pk: string, limit: number, startKey: Record<string, unknown> | undefined) {

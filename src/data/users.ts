@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Revocation } from '../auth/revocation.js';
 import type { RevocationState } from '../auth/revocation-view.js';
+import { dynamoReads } from '../aws/dynamodb.js';
 import { keys } from './keys.js';
 import { feedEntryItem, RevocationFeed } from './revocation-feed.js';
 
@@ -54,9 +55,9 @@ export class UsersRepository {
   }
 
   async getProfile(userId: string): Promise<Profile | undefined> {
-    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: keys.profile(userId) }));
-    if (!Item) return undefined;
-    const { PK: _pk, SK: _sk, ...profile } = Item;
+    const item = await dynamoReads(this.dynamo).get({ TableName: this.table, Key: keys.profile(userId) });
+    if (!item) return undefined;
+    const { PK: _pk, SK: _sk, ...profile } = item;
     return profile as Profile;
   }
 
