@@ -17,6 +17,9 @@ export interface AuthenticatedUser {
 
 type AccessVerifier = ReturnType<typeof createVerifier>;
 
+/** How far ahead of our clock a token's issue time may be (Cognito's clock against ours). */
+const ISSUED_AT_SKEW_SECONDS = 5;
+
 // Which check failed is none of the caller's business (and logs must not carry tokens).
 const invalidToken = () => new HttpProblem('unauthorized', 'The access token is not valid');
 
@@ -81,6 +84,9 @@ export class TokenVerifier {
     const verified = this.verify(match[1]!);
     // Awaited only when the keys had to be fetched: the common case stays on one synchronous path.
     const payload = verified instanceof Promise ? await verified : verified;
+    // aws-jwt-verify does not look at iat. A token from the future (only the pool's key can sign one) would
+    // compare as newer than every logout and password reset: refused, with a few seconds for clocks.
+    if (payload.iat > Date.now() / 1000 + ISSUED_AT_SKEW_SECONDS) throw invalidToken();
     let verdict = this.revocations.verdict(payload);
     if (verdict === 'ask-record') verdict = await this.askRecord(payload);
     if (verdict === 'refused') throw new HttpProblem('unauthorized', 'This session has ended; sign in again');

@@ -98,6 +98,8 @@ describe('the token matrix: every authenticated route refuses every bad token wi
       'lower-case scheme, token twice': `bearer ${user.accessToken} ${user.accessToken}`,
       expired: bearer(sign(header, { ...payload, iat: now - 7200, exp: now - 3600 }, localKey.pem)),
       'not yet valid (nbf in an hour)': bearer(sign(header, { ...payload, nbf: now + 3600 }, localKey.pem)),
+      // Signed with the pool's key but issued in the future: it would outlive any logout (revocation compares iat).
+      'issued in an hour (iat)': bearer(sign(header, { ...payload, iat: now + 3600, exp: now + 7200 }, localKey.pem)),
       'other issuer': bearer(await loginWithClient(cognito, poolClient.UserPoolClient!.ClientId!, outsider)),
       'other issuer claimed, our key': bearer(sign(header, { ...payload, iss: `${String(payload.iss)}x` }, localKey.pem)),
       'other client': bearer(await loginWithClient(cognito, otherClient.UserPoolClient!.ClientId!, user.email.toLowerCase())),
