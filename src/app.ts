@@ -78,6 +78,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Answers are one user's data (tokens, signed URLs that expire): no shared or browser cache keeps them.
+    // What may be cached (the web app's files) says so itself.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     if (closing) reply.header('connection', 'close');
   });
 

@@ -70,6 +70,12 @@ describe('security headers', () => {
     }
   });
 
+  it('no answer may be kept by a cache: they carry tokens, one user\'s data and expiring URLs', () => {
+    for (const [name, response] of Object.entries(answers)) {
+      expect({ name, cacheControl: response.headers.get('cache-control') }).toEqual({ name, cacheControl: 'no-store' });
+    }
+  });
+
   it('no answer names the software behind it', () => {
     for (const [name, response] of Object.entries(answers)) {
       expect({ name, poweredBy: response.headers.get('x-powered-by'), server: response.headers.get('server') }).toEqual({ name, poweredBy: null, server: null });
