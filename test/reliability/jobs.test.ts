@@ -8,6 +8,8 @@ import { MAX_RECEIVES } from '../../src/jobs/queue-policy.js';
 import { JobRegistry } from '../../src/jobs/registry.js';
 import { loadConfig } from '../../src/config.js';
 import { PROCESS_PHOTO_JOB, processPhotoJobId } from '../../src/photos/process-job.js';
+import { PROCESSING_DEADLINE_MS } from '../../src/photos/reconcile.js';
+import { COMPLETE_REQUEUE_AFTER_MS, UploadsService } from '../../src/photos/uploads-service.js';
 import { client, registeredUser, startAccountsApp } from '../helpers/accounts.js';
 import { localStack } from '../helpers/stack.js';
 import { item, jpeg, put, type UploadAnswer } from '../helpers/uploads.js';
@@ -107,6 +109,47 @@ describe('job failures', () => {
       await server.close();
     }
   }, 90_000);
+
+  it(`a repeated complete enqueues the photo's job again only ${COMPLETE_REQUEUE_AFTER_MS / 1000} s after its last enqueue, once for concurrent repeats`, async () => {
+    const server = await startAccountsApp({ WORKER_CONCURRENCY: '0', SWEEP_INTERVAL_SECONDS: '0' });
+    try {
+      const { app } = server;
+      const api = client(server.url);
+      const user = await registeredUser(api, 'again');
+      await app.aws.sqs.send(new PurgeQueueCommand({ QueueUrl: app.resources.queueUrl }));
+      const bytes = await jpeg(50_002);
+      const [answer] = (await api.post<{ items: UploadAnswer[] }>('/v1/uploads', { items: [item('again', bytes)] }, user.accessToken)).body.items;
+      expect(await put(answer!, bytes)).toBe(200);
+      const items = [{ photoId: answer!.photoId }];
+      const depth = () => queueDepth(app.aws.sqs, app.resources.queueUrl);
+      expect((await api.post('/v1/uploads/complete', { items }, user.accessToken)).status).toBe(200);
+      expect(await depth()).toBe(1);
+      // Repeated at once (the app's retry of a lost answer): the job just enqueued is enough.
+      expect((await api.post('/v1/uploads/complete', { items }, user.accessToken)).body).toEqual({ items: [{ photoId: answer!.photoId, status: 'processing' }] });
+      expect(await depth()).toBe(1);
+
+      // The same service later: three repeats at once enqueue one job between them, and none for a while after.
+      const later = (ms: number) =>
+        new UploadsService({
+          photos: app.photos.repository,
+          users: app.users,
+          s3: app.aws.s3,
+          bucket: app.resources.bucket,
+          presigner: app.presigner,
+          limits: app.config.photos,
+          enqueueProcessing: async (userId, photoId) => void (await app.jobs.enqueue(PROCESS_PHOTO_JOB, { userId, photoId }, { jobId: processPhotoJobId(photoId) })),
+          processingDeadlineMs: PROCESSING_DEADLINE_MS,
+          now: () => Date.now() + ms,
+        });
+      const repeats = await Promise.all([1, 2, 3].map(() => later(COMPLETE_REQUEUE_AFTER_MS + 1000).complete(user.userId, items)));
+      expect(repeats.flat().map((a) => a.status)).toEqual(['processing', 'processing', 'processing']);
+      expect(await depth()).toBe(2);
+      await later(COMPLETE_REQUEUE_AFTER_MS + 2000).complete(user.userId, items);
+      expect(await depth()).toBe(2);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 
   it('a claim left by a process that died inside an effect runs out before the job is dead-lettered', () => {
     // The crashed attempt claimed its runOnce key at receive 1; its message comes back when its visibility runs
