@@ -496,6 +496,7 @@ export interface components {
         UploadItem: {
             /** @description The client's own id for this item, echoed back */
             clientRef: string;
+            /** @description The name the user knows the file by, shown back exactly as sent (leading and trailing spaces trimmed): any Unicode, emoji, right-to-left text, quotes and path separators included. Control characters (U+0000-U+001F, U+007F-U+009F: CR, LF, tab) and unpaired surrogates are refused (400). It never becomes part of a storage key; the original downloads under it (Content-Disposition, without path separators or bidirectional marks). */
             filename: string;
             /** @enum {string} */
             contentType: "image/jpeg" | "image/png" | "image/heic" | "image/heif" | "image/webp" | "image/avif" | "image/gif" | "image/x-adobe-dng";
