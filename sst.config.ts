@@ -195,6 +195,16 @@ export default $config({
       signingProtocol: "sigv4",
     });
 
+    // An original's URL names its download (response-content-disposition, signed into the URL: the name the
+    // user gave it). CloudFront passes query strings to the origin only through an origin request policy; this
+    // one passes that parameter alone, and the cache key still ignores it (one key always carries one name).
+    const photoDownloadNames = new aws.cloudfront.OriginRequestPolicy("PhotoDownloadNames", {
+      comment: "Photo originals: pass the signed download name to S3",
+      cookiesConfig: { cookieBehavior: "none" },
+      headersConfig: { headerBehavior: "none" },
+      queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["response-content-disposition"] } },
+    });
+
     const photoCdn = new sst.aws.Cdn("PhotoCdn", {
       comment: `AuroraVault photos (${$app.stage})`,
       origins: [
@@ -213,6 +223,7 @@ export default $config({
         // Managed CachingOptimized: no query string, header or cookie in the cache key, so the
         // signed-URL parameters (checked by CloudFront on every request) never split the cache.
         cachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        originRequestPolicyId: photoDownloadNames.id,
         // Every request must carry a URL signed by a key of this group.
         trustedKeyGroups: [photoKeyGroup.id],
       },

@@ -497,7 +497,16 @@ describe('sst.config.ts under Pulumi mocks', () => {
 
     it('caches with the managed CachingOptimized policy (signed-URL query parameters are not in the cache key)', () => {
       expect(photoDist().defaultCacheBehavior.cachePolicyId).toBe('658327ea-f89d-4fab-a63d-7e88639e58f6');
-      expect(photoDist().defaultCacheBehavior.originRequestPolicyId).toBeUndefined();
+    });
+
+    it("passes S3 the original's signed download name (response-content-disposition) and nothing else", () => {
+      const policy = one('aws:cloudfront/originRequestPolicy:OriginRequestPolicy', 'PhotoDownloadNames');
+      expect(photoDist().defaultCacheBehavior.originRequestPolicyId).toBe('PhotoDownloadNames-id');
+      expect(policy.inputs).toMatchObject({
+        cookiesConfig: { cookieBehavior: 'none' },
+        headersConfig: { headerBehavior: 'none' },
+        queryStringsConfig: { queryStringBehavior: 'whitelist', queryStrings: { items: ['response-content-disposition'] } },
+      });
     });
 
     it('bucket policy lets only this distribution read users/* (AWS:SourceArn), and the bucket stays private', () => {
