@@ -90,13 +90,14 @@ export const envSchema = z.object({
   /** Calls waiting for a slot per client; unset: 4 x AWS_MAX_CONCURRENCY (an upload batch of 50 fans out 50 at once). */
   AWS_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).optional(),
   /**
-   * How long a call waits for a slot before it is refused (its request shed with 503). Jobs share the
-   * line, and a refused call in the second half of a request (complete's enqueue after its status
-   * change) leaves the work to the reconciliation sweep: long enough for DynamoDB Local on a loaded CI
-   * machine (1 s refused calls of a 50-photo batch there), below AWS_REQUEST_TIMEOUT_MS. Requests are
-   * shed at once by OVERLOAD_MAX_IN_FLIGHT before they queue here.
+   * How long a call waits for a slot before it is refused (its request shed with 503). It adds to the call's
+   * own budget (attempts x request timeout), so on AWS it stays short: a request meets a silent dependency
+   * with an answer within about 2 + 6 s. Unset: 2000 on AWS; 5000 on the local stack, where DynamoDB Local on
+   * a loaded CI machine made 1 s waits refuse calls of a 50-photo batch (jobs share the line, and a refused
+   * enqueue after complete's status change leaves the work to the reconciliation sweep). Requests are shed at
+   * once by OVERLOAD_MAX_IN_FLIGHT before they queue here.
    */
-  AWS_QUEUE_WAIT_MS: positiveInt.max(10_000).default(5000),
+  AWS_QUEUE_WAIT_MS: positiveInt.max(10_000).optional(),
   /** Requests in progress per process (health routes not counted); past it a request is answered 503 at once. Unset: 2 x AWS_MAX_CONCURRENCY. */
   OVERLOAD_MAX_IN_FLIGHT: positiveInt.max(100_000).optional(),
   /** Retry-After of every overload 503. */
@@ -165,13 +166,13 @@ export const envSchema = z.object({
   // Rate limits (docs/security.md)
   RATE_LIMIT_AUTH_IP_PER_MINUTE: positiveInt.default(30),
   RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES: positiveInt.default(10),
-
-  // Revocation feed (docs/security.md, "Revocation without I/O per request")
-  REVOCATION_POLL_MS: positiveInt.min(100).max(10_000).default(1000),
   /** Authenticated requests per user and minute, per instance (in memory). Unset: 1,200 in production, none elsewhere (tests poll). */
   RATE_LIMIT_USER_PER_MINUTE: positiveInt.optional(),
   /** Upload batches (POST /v1/uploads and /complete) per user and minute, shared by every instance (DynamoDB). Unset: 300 in production, none elsewhere. */
   RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE: positiveInt.optional(),
+
+  // Revocation feed (docs/security.md, "Revocation without I/O per request")
+  REVOCATION_POLL_MS: positiveInt.min(100).max(10_000).default(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -416,7 +417,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: env.AWS_MAX_ATTEMPTS,
       maxConcurrency: env.AWS_MAX_CONCURRENCY,
       maxQueued: env.AWS_MAX_QUEUED ?? 4 * env.AWS_MAX_CONCURRENCY,
-      queueWaitMs: env.AWS_QUEUE_WAIT_MS,
+      queueWaitMs: env.AWS_QUEUE_WAIT_MS ?? (env.STACK === 'aws' ? 2000 : 5000),
     },
     // Two requests per DynamoDB socket (one on the wire, one next in line): more would only queue.
     overload: { maxInFlight: env.OVERLOAD_MAX_IN_FLIGHT ?? 2 * env.AWS_MAX_CONCURRENCY, retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS },
@@ -448,11 +449,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimits: {
       authPerIpPerMinute: env.RATE_LIMIT_AUTH_IP_PER_MINUTE,
       authPerEmailPer15Minutes: env.RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES,
+      userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE ?? (production ? DEFAULT_USER_PER_MINUTE : undefined),
+      uploadBatchesPerMinute: env.RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE ?? (production ? DEFAULT_UPLOAD_BATCHES_PER_MINUTE : undefined),
     },
     revocations: { pollIntervalMs: env.REVOCATION_POLL_MS },
     photos: {
-      userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE ?? (production ? DEFAULT_USER_PER_MINUTE : undefined),
-      uploadBatchesPerMinute: env.RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE ?? (production ? DEFAULT_UPLOAD_BATCHES_PER_MINUTE : undefined),
       defaultQuotaBytes: env.QUOTA_BYTES_DEFAULT,
       maxBytes: env.UPLOAD_MAX_BYTES,
       maxBytesRaw: env.UPLOAD_MAX_BYTES_RAW,

@@ -122,6 +122,10 @@ describe('loadConfig', () => {
     const budget = ({ aws: a }: ReturnType<typeof loadConfig>) => a.maxAttempts * a.requestTimeoutMs;
     const onAws = loadConfig(aws);
     expect(budget(onAws)).toBeLessThanOrEqual(6000);
+    // A call that waits for a slot first: the whole of it stays within a phone's patience.
+    expect(onAws.aws.queueWaitMs + budget(onAws)).toBeLessThanOrEqual(8000);
+    expect(loadConfig({}).aws.queueWaitMs).toBe(5000);
+    expect(loadConfig({ ...aws, AWS_QUEUE_WAIT_MS: '750' }).aws.queueWaitMs).toBe(750);
     expect(onAws.aws.connectTimeoutMs).toBeLessThanOrEqual(onAws.aws.requestTimeoutMs);
     expect(budget(loadConfig({}))).toBeGreaterThan(budget(onAws));
     expect(loadConfig({ ...aws, AWS_REQUEST_TIMEOUT_MS: '1500', AWS_CONNECT_TIMEOUT_MS: '500' }).aws).toMatchObject({ requestTimeoutMs: 1500, connectTimeoutMs: 500 });
