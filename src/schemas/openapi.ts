@@ -24,6 +24,7 @@ interface HeaderDoc {
 interface RouteDoc {
   hide?: boolean;
   body?: unknown;
+  security?: Record<string, unknown>[];
   response?: Record<string, ResponseDoc>;
 }
 
@@ -36,7 +37,9 @@ const RATE_LIMIT_HEADERS: Record<string, HeaderDoc> = {
   'x-ratelimit-reset': { type: 'integer', description: 'Seconds until the window ends' },
 };
 
-function problemAnswer(status: 413 | 415 | 500 | 503): ResponseDoc {
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function problemAnswer(status: 413 | 415 | 429 | 500 | 503): ResponseDoc {
   return {
     description: PROBLEM_DESCRIPTIONS[status],
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
@@ -60,11 +63,15 @@ export function documentRoute(options: DocumentOptions): SwaggerTransform {
     // Shed load (overloaded) and a dependency out of reach (dependency-unavailable), on any route that
     // calls one; liveness calls nothing and is never shed.
     if (!input.url.startsWith('/health/live')) responses['503'] ??= problemAnswer(503);
-    if (schema.body !== undefined) {
-      // Fastify's body parser answers these before the route's own validation runs.
+    // The body parser (src/plugins/app/body-parsing.ts) answers these before validation, also on a route
+    // that takes no body when a client sends one anyway.
+    const methods = [input.route.method].flat();
+    if (schema.body !== undefined || methods.some((method) => BODY_METHODS.has(method))) {
       responses['413'] ??= problemAnswer(413);
       responses['415'] ??= problemAnswer(415);
     }
+    // Signed-in routes have per-user budgets (src/plugins/app/rate-limits.ts; on in production).
+    if (schema.security?.some((requirement) => 'bearerAuth' in requirement)) responses['429'] ??= problemAnswer(429);
     const limited = options.isRateLimited(input.route);
     for (const [status, response] of Object.entries(responses)) {
       const isProblem = response.content?.[PROBLEM_CONTENT_TYPE] !== undefined;
