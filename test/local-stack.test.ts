@@ -9,6 +9,7 @@ import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMe
 import { AdminGetUserCommand, CognitoIdentityProviderClient, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { freePort } from '../src/local/ports.js';
 import { LOCAL_CREDENTIALS } from '../src/local/service.js';
+import { captureChildLogs } from './helpers/log-capture.js';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -33,6 +34,7 @@ async function startPlatform(dataDir: string): Promise<Started> {
     env: { ...process.env, STACK: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', LOG_PRETTY: '0', WORKER_CONCURRENCY: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  captureChildLogs(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { freePort } from '../src/local/ports.js';
 import { localStack } from './helpers/stack.js';
+import { captureChildLogs } from './helpers/log-capture.js';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -14,6 +15,7 @@ function startServer(env: Record<string, string>): { child: ChildProcess; output
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  captureChildLogs(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

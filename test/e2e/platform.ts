@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
 import { loadConfig, withLocalStack, type AppConfig, type LocalStackInfo } from '../../src/config.js';
 import { freePort } from '../../src/local/ports.js';
 import { ensureWebBuild } from '../../src/local/web-build.js';
 import { client, type ApiClient } from '../helpers/accounts.js';
+import { buildTestApp } from '../helpers/stack.js';
 
 /**
  * The platform the browser test drives, as `npm start` runs it: the API serving the app's web build at
@@ -60,7 +60,7 @@ export async function startPlatform(): Promise<Platform> {
 
   let app: FastifyInstance | undefined;
   const startApi = async () => {
-    const next = await buildApp(config, { logger: false });
+    const next = await buildTestApp(config);
     await next.listen({ port, host: '127.0.0.1' });
     app = next;
   };

@@ -1,10 +1,9 @@
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
 import { clientLimit } from '../../src/aws/limits.js';
 import { client, registeredUser, startAccountsApp, waitUntil } from '../helpers/accounts.js';
 import { item, jpeg, put, settled, type UploadAnswer } from '../helpers/uploads.js';
-import { testConfig } from '../helpers/stack.js';
+import { testConfig, buildTestApp } from '../helpers/stack.js';
 
 /**
  * Overload through real HTTP on the real app and the local stack (docs/architecture.md, "Overload").
@@ -87,7 +86,7 @@ afterAll(() => dynamoGate?.close());
 /** The app on the test stack with its DynamoDB behind the gate. */
 async function serve(env: Record<string, string>): Promise<{ app: FastifyInstance; url: string }> {
   const base = testConfig(env);
-  const app = await buildApp({ ...base, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, dynamodb: dynamoGate.endpoint } } }, { logger: false });
+  const app = await buildTestApp({ ...base, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, dynamodb: dynamoGate.endpoint } } });
   return { app, url: await app.listen({ port: 0, host: '127.0.0.1' }) };
 }
 

@@ -4,7 +4,6 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { keys } from '../../src/data/keys.js';
 import { fixedWindow } from '../../src/lib/fixed-window.js';
@@ -12,7 +11,7 @@ import { HttpProblem } from '../../src/lib/problem.js';
 import { createEmailRateLimit, createUserRateLimit, EMAIL_WINDOW_SECONDS, emailSubject } from '../../src/plugins/app/rate-limits.js';
 import { client, registeredUser, startAccountsApp } from '../helpers/accounts.js';
 import { failingDynamo } from '../helpers/failing-aws.js';
-import { startApp, testConfig, type RunningApp } from '../helpers/stack.js';
+import { startApp, testConfig, type RunningApp, buildTestApp } from '../helpers/stack.js';
 import { item, jpeg } from '../helpers/uploads.js';
 
 /**
@@ -20,7 +19,7 @@ import { item, jpeg } from '../helpers/uploads.js';
  * routes are (`onRequest: app.authRateLimit`, `app.emailRateLimit.consume(scope, email)`).
  */
 async function serve(env: Record<string, string>): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await buildApp(testConfig(env), { logger: false });
+  const app = await buildTestApp(testConfig(env));
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/probe/auth/a', { onRequest: app.authRateLimit }, async () => ({ route: 'a' }));
   typed.get('/probe/auth/b', { onRequest: app.authRateLimit }, async () => ({ route: 'b' }));

@@ -1,7 +1,6 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { randomUUID } from 'node:crypto';
-import { buildApp } from '../../src/app.js';
-import { startApp, testConfig, type RunningApp } from '../helpers/stack.js';
+import { startApp, testConfig, type RunningApp, buildTestApp } from '../helpers/stack.js';
 
 interface Mail {
   to: string[];
@@ -47,7 +46,7 @@ describe('GET /_dev/mail (local stack only)', () => {
   });
 
   it('is not mounted outside local mode', async () => {
-    const app = await buildApp({ ...testConfig(), devRoutes: false }, { logger: false });
+    const app = await buildTestApp({ ...testConfig(), devRoutes: false });
     try {
       const url = await app.listen({ port: 0, host: '127.0.0.1' });
       expect((await fetch(`${url}/_dev/mail`)).status).toBe(404);

@@ -2,8 +2,7 @@ import { localEventBridge } from '../../src/local/eventbridge.js';
 import { freePort } from '../../src/local/ports.js';
 import { localSes } from '../../src/local/ses.js';
 import type { LocalService } from '../../src/local/service.js';
-import { startApp, testConfig, type RunningApp } from '../helpers/stack.js';
-import { buildApp } from '../../src/app.js';
+import { startApp, testConfig, type RunningApp, buildTestApp } from '../helpers/stack.js';
 import type { HealthCheck } from '../../src/aws/client-options.js';
 import { PROBE_TIMEOUT_MS, READINESS_TTL_MS } from '../../src/routes/health/index.js';
 import { ReadinessCache } from '../../src/routes/health/readiness.js';
@@ -39,7 +38,7 @@ describe('GET /health/live and /health/ready', () => {
   });
 
   it('many calls in quick succession probe each dependency once (anyone may call it)', async () => {
-    const app = await buildApp(testConfig(), { logger: false });
+    const app = await buildTestApp(testConfig());
     try {
       // Counting wrappers around the app's own probes, which still call the local stack.
       const calls = new Map<string, number>();
@@ -110,7 +109,7 @@ describe('ReadinessCache', () => {
  * gets private EventBridge and SES servers (the same emulators the stack runs) to stop and start.
  */
 describe('readiness follows a dependency going down and coming back', () => {
-  let app: Awaited<ReturnType<typeof buildApp>>;
+  let app: Awaited<ReturnType<typeof buildTestApp>>;
   let url: string;
   let eventbridge: LocalService;
   let ses: LocalService;
@@ -121,10 +120,7 @@ describe('readiness follows a dependency going down and coming back', () => {
     eventbridge = localEventBridge({ port: await freePort(), directory, busNames: () => [base.resources.eventBusName!] });
     ses = localSes({ port: await freePort() });
     await Promise.all([eventbridge.start(), ses.start()]);
-    app = await buildApp(
-      { ...base, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, eventbridge: eventbridge.endpoint, ses: ses.endpoint } } },
-      { logger: false },
-    );
+    app = await buildTestApp({ ...base, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, eventbridge: eventbridge.endpoint, ses: ses.endpoint } } });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {

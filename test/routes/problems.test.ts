@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { buildApp } from '../../src/app.js';
-import { testConfig } from '../helpers/stack.js';
+import { testConfig, buildTestApp } from '../helpers/stack.js';
 
 /**
  * The error contract, through real HTTP: the app's own handlers plus two probe routes added
@@ -13,7 +12,7 @@ describe('errors are RFC 9457 problem+json', () => {
   let url: string;
 
   beforeAll(async () => {
-    app = await buildApp(testConfig({ BODY_LIMIT_BYTES: '2048' }), { logger: false });
+    app = await buildTestApp(testConfig({ BODY_LIMIT_BYTES: '2048' }));
     const typed = app.withTypeProvider<ZodTypeProvider>();
     typed.post(
       '/probe/items',
@@ -120,7 +119,7 @@ describe('request bodies', () => {
   let url: string;
 
   beforeAll(async () => {
-    app = await buildApp(testConfig(), { logger: false });
+    app = await buildTestApp(testConfig());
     const typed = app.withTypeProvider<ZodTypeProvider>();
     typed.post('/probe/items', { schema: { body: z.object({ name: z.string().min(1), size: z.number().int().positive() }) } }, async (request) => ({
       received: request.body.name,

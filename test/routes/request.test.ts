@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { testConfig } from '../helpers/stack.js';
+import { testConfig, buildTestApp } from '../helpers/stack.js';
 
 async function serve(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await buildApp(testConfig(env), { logger: false });
+  const app = await buildTestApp(testConfig(env));
   app.get('/probe/ip', async (request) => ({ ip: request.ip }));
   return { app, url: await app.listen({ port: 0, host: '127.0.0.1' }) };
 }

@@ -1,9 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { buildApp } from '../../../src/app.js';
 import { keys } from '../../../src/data/keys.js';
 import { failingCognito } from '../../helpers/failing-aws.js';
 import { client, GOOD_PASSWORD, latestCode, mailTo, registeredUser, startAccountsApp, uniqueEmail, waitUntil, withinOneSecond, type ApiClient } from '../../helpers/accounts.js';
-import { testConfig } from '../../helpers/stack.js';
+import { testConfig, buildTestApp } from '../../helpers/stack.js';
 import { queueDepth, waitFor } from '../../jobs/helpers.js';
 
 type Session = { accessToken: string; refreshToken: string };
@@ -210,12 +209,12 @@ describe('accounts: /v1/auth and /v1/me', () => {
 
   describe("when Cognito's global sign-out fails", () => {
     let cognito: Awaited<ReturnType<typeof failingCognito>>;
-    let broken: Awaited<ReturnType<typeof buildApp>>;
+    let broken: Awaited<ReturnType<typeof buildTestApp>>;
     let brokenApi: ApiClient;
     beforeAll(async () => {
       const base = testConfig({ AWS_MAX_ATTEMPTS: '1' });
       cognito = await failingCognito(base.aws.endpoints.cognito!);
-      broken = await buildApp({ ...base, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, cognito: cognito.endpoint } } }, { logger: false });
+      broken = await buildTestApp({ ...base, aws: { ...base.aws, endpoints: { ...base.aws.endpoints, cognito: cognito.endpoint } } });
       brokenApi = client(await broken.listen({ port: 0, host: '127.0.0.1' }));
     });
     afterAll(async () => {
