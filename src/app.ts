@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerWelcomeEmail } from './accounts/welcome-email.js';
 import { requireResources, type AppConfig } from './config.js';
+import { HttpProblem } from './lib/problem.js';
 import { loggerOptions } from './logger.js';
 import awsPlugin from './plugins/app/aws.js';
 import bodyParsing, { frameworkErrors } from './plugins/app/body-parsing.js';
@@ -62,7 +63,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     },
     // Keep-alive sockets must not hold a graceful shutdown hostage.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // While closing, requests on kept-alive sockets get our own 503 (below) instead of Fastify's plain JSON one.
+    return503OnClosing: false,
     // Connections are held, never capped: no per-socket request cap, no inactivity timeout; only idle
     // keep-alive sockets close, after the ALB's own 60 s idle timeout.
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
@@ -75,6 +77,11 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  // A request that arrives once shutdown began is refused before any work, as problem+json with Retry-After
+  // (another instance answers the retry); liveness too, so the load balancer stops sending here.
+  app.addHook('onRequest', async () => {
+    if (closing) throw new HttpProblem('unavailable', 'This instance is shutting down; try again', {}, { 'retry-after': '1' });
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -125,8 +132,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     sqs: app.aws.sqs,
     queueUrl: resources.queueUrl,
     workers: config.workers,
-    // Jobs get the shutdown budget minus the pool's 2 s abort grace and a margin for closing clients.
-    stopTimeoutMs: Math.max(1000, config.shutdownTimeoutMs - 3000),
+    // Jobs get the shutdown budget minus what the pool may still take after it aborts them (its 2 s grace
+    // plus a second) and a second of margin, so a handler that ignores its abort never races the exit timer.
+    stopTimeoutMs: Math.max(1000, config.shutdownTimeoutMs - 4000),
   });
   registerWelcomeEmail(app);
   await app.register(accountsPlugin);

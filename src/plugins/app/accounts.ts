@@ -13,7 +13,7 @@ declare module 'fastify' {
     accounts: AccountsService;
     /** This instance's view of the revocation feed (polled while the app runs; stopped on close). */
     revocations: RevocationSync;
-    /** preHandler for authenticated routes: verifies the bearer token and sets request.user. */
+    /** onRequest hook of authenticated routes (before body parsing): verifies the bearer token and sets request.user. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
