@@ -12,6 +12,19 @@ function problems(env: NodeJS.ProcessEnv): string[] {
   return [];
 }
 
+/** What STACK=aws needs besides CURSOR_SECRET: every resource named (SST's links provide them in production). */
+const AWS_RESOURCES = {
+  STACK: 'aws',
+  S3_BUCKET: 'photos-bucket',
+  DYNAMODB_TABLE: 'table-1',
+  SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/jobs',
+  SQS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+  SES_FROM_ADDRESS: 'noreply@example.com',
+  COGNITO_USER_POOL_ID: 'us-east-1_Abc123xyz',
+  COGNITO_CLIENT_ID: 'client1',
+  EVENT_BUS_NAME: 'bus-1',
+};
+
 describe('loadConfig', () => {
   it('defaults to the embedded local stack on port 3000', () => {
     const config = loadConfig({});
@@ -87,17 +100,7 @@ describe('loadConfig', () => {
   });
 
   it('needs CURSOR_SECRET (32+ characters) with STACK=aws; local mode takes the stack\'s', () => {
-    const aws = {
-      STACK: 'aws',
-      S3_BUCKET: 'photos-bucket',
-      DYNAMODB_TABLE: 'table-1',
-      SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/jobs',
-      SQS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
-      SES_FROM_ADDRESS: 'noreply@example.com',
-      COGNITO_USER_POOL_ID: 'us-east-1_Abc123xyz',
-      COGNITO_CLIENT_ID: 'client1',
-      EVENT_BUS_NAME: 'bus-1',
-    };
+    const aws = AWS_RESOURCES;
     expect(() => loadConfig(aws)).toThrow(/CURSOR_SECRET: required when STACK=aws/);
     expect(() => loadConfig({ ...aws, CURSOR_SECRET: 'too-short' })).toThrow(/CURSOR_SECRET/);
     expect(loadConfig({ ...aws, CURSOR_SECRET: 's'.repeat(32) }).secrets.cursor).toBe('s'.repeat(32));
@@ -107,18 +110,7 @@ describe('loadConfig', () => {
   });
 
   it('AWS call budget: on AWS a silent dependency fails a call within a few seconds; the local emulators get longer', () => {
-    const aws = {
-      STACK: 'aws',
-      S3_BUCKET: 'photos-bucket',
-      DYNAMODB_TABLE: 'table-1',
-      SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/jobs',
-      SQS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
-      SES_FROM_ADDRESS: 'noreply@example.com',
-      COGNITO_USER_POOL_ID: 'us-east-1_Abc123xyz',
-      COGNITO_CLIENT_ID: 'client1',
-      EVENT_BUS_NAME: 'bus-1',
-      CURSOR_SECRET: 's'.repeat(32),
-    };
+    const aws = { ...AWS_RESOURCES, CURSOR_SECRET: 's'.repeat(32) };
     const budget = ({ aws: a }: ReturnType<typeof loadConfig>) => a.maxAttempts * a.requestTimeoutMs;
     const onAws = loadConfig(aws);
     expect(budget(onAws)).toBeLessThanOrEqual(6000);

@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import readline from 'node:readline';
 import type { LocalStackInfo } from '../../../src/config.js';
+import { startStack } from './processes.js';
 
 /**
  * A local AWS stack of the test file's own (src/local/cli.ts in a child process, its own data folder) whose
@@ -12,8 +9,6 @@ import type { LocalStackInfo } from '../../../src/config.js';
  * DynamoDB Local's JVM (a child of the stack), and the stack's Node process (S3, SQS, SES, Cognito,
  * EventBridge).
  */
-const ROOT = path.resolve(__dirname, '../../..');
-
 export type Frozen = 'dynamodb' | 'stack';
 
 export interface OutageStack {
@@ -48,56 +43,30 @@ function dynamoPid(stackPid: number): number {
   throw new Error(`no DynamoDB Local process under the stack (pid ${stackPid})`);
 }
 
-function exitOf(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
 export async function startOutageStack(label: string): Promise<OutageStack> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `auroravault-${label}-`));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/local/cli.ts'), '--data-dir', dataDir], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-    detached: true,
-  });
-  const exited = exitOf(child);
-  const frozen = new Set<Frozen>();
-  let pids: Record<Frozen, number> | undefined;
-  let line = '';
-  const stop = async () => {
-    for (const target of frozen) signal(pids![target], 'SIGCONT');
-    frozen.clear();
-    signal(-child.pid!, 'SIGTERM');
-    const timer = setTimeout(() => signal(-child.pid!, 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    // The JVM may outlive the leader for a moment.
-    signal(-child.pid!, 'SIGKILL');
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
+  const stack = await startStack(label);
+  let pids: Record<Frozen, number>;
   try {
-    line = await new Promise<string>((resolve, reject) => {
-      readline.createInterface({ input: child.stdout! }).once('line', resolve);
-      void exited.then(() => reject(new Error('the local stack exited before it was ready')));
-    });
-    pids = { stack: child.pid!, dynamodb: dynamoPid(child.pid!) };
+    pids = { stack: stack.pid, dynamodb: dynamoPid(stack.pid) };
   } catch (error) {
-    await stop();
+    await stack.stop();
     throw error;
   }
-  const known = pids;
+  const frozen = new Set<Frozen>();
   return {
-    info: JSON.parse(line) as LocalStackInfo,
+    info: stack.info,
     freeze(target) {
       frozen.add(target);
-      signal(known[target], 'SIGSTOP');
+      signal(pids[target], 'SIGSTOP');
     },
     thaw(target) {
       frozen.delete(target);
-      signal(known[target], 'SIGCONT');
+      signal(pids[target], 'SIGCONT');
     },
-    stop,
+    async stop() {
+      for (const target of frozen) signal(pids[target], 'SIGCONT');
+      frozen.clear();
+      await stack.stop();
+    },
   };
 }

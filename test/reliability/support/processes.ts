@@ -40,6 +40,8 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export interface Stack {
   info: LocalStackInfo;
   dataDir: string;
+  /** The stack's Node process, leader of its group (DynamoDB Local's JVM is its child). */
+  pid: number;
   /** SIGTERM, SIGKILL to the group after 10 s; then the data folder is removed. */
   stop(): Promise<void>;
 }
@@ -66,7 +68,7 @@ export async function startStack(label: string): Promise<Stack> {
       readline.createInterface({ input: child.stdout! }).once('line', resolve);
       void exited.then(({ code }) => reject(new Error(`the local stack exited (${code}) before it was ready`)));
     });
-    return { info: JSON.parse(line) as LocalStackInfo, dataDir, stop };
+    return { info: JSON.parse(line) as LocalStackInfo, dataDir, pid: child.pid!, stop };
   } catch (error) {
     await stop();
     throw error;
