@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { openFileLimit } from '../src/plugins/app/overload.js';
+import { client, registeredUser } from '../test/helpers/accounts.js';
+import { takeResponse } from './support/held-connections.js';
+import { quick, writeResult } from './support/results.js';
 
 /**
  * 10,000 open connections, every one answered (docs/architecture.md, "Overload"):
@@ -18,7 +21,6 @@ import { openFileLimit } from '../src/plugins/app/overload.js';
  * `--root` runs another checkout's server (e.g. the code before this change) with this client.
  */
 
-const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const CONNECTIONS = quick ? 1000 : 10_000;
 const rootArg = process.argv.indexOf('--root');
 const root = rootArg >= 0 ? path.resolve(process.argv[rootArg + 1]!) : path.resolve(__dirname, '..');
@@ -59,35 +61,6 @@ function startServer(): Promise<{ url: string; child: ChildProcess }> {
   });
 }
 
-async function json(url: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const parsed = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(parsed)}`);
-  return parsed;
-}
-
-async function signIn(url: string): Promise<string> {
-  const email = `connections-${Date.now()}@example.com`;
-  const password = 'Photos-Forever-2026';
-  await json(`${url}/v1/auth/signup`, 'POST', { email, password, name: 'Bench' });
-  const mail = (await json(`${url}/_dev/mail?to=${encodeURIComponent(email)}`, 'GET')).items as { text?: string }[];
-  const code = /\b(\d{6})\b/.exec(mail.map((m) => m.text ?? '').join('\n'))?.[1];
-  if (!code) throw new Error('no confirmation code was mailed');
-  await json(`${url}/v1/auth/confirm`, 'POST', { email, code });
-  return (await json(`${url}/v1/auth/login`, 'POST', { email, password })).accessToken as string;
-}
-
-/** One whole response off the buffer (status line, headers, Content-Length body), if it has arrived. */
-function takeAnswer(sock: Sock): { status: number; retryAfter?: string } | undefined {
-  const end = sock.buffer.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const head = sock.buffer.slice(0, end);
-  const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-  if (sock.buffer.length < end + 4 + length) return undefined;
-  sock.buffer = sock.buffer.slice(end + 4 + length);
-  return { status: Number(head.slice(9, 12)), retryAfter: /\r\nretry-after:\s*(\S+)/i.exec(head)?.[1] };
-}
-
 async function open(url: URL, count: number): Promise<{ socks: Sock[]; failed: number }> {
   const socks: Sock[] = [];
   let failed = 0;
@@ -98,7 +71,7 @@ async function open(url: URL, count: number): Promise<{ socks: Sock[]; failed: n
       sock.socket.setEncoding('latin1');
       sock.socket.on('data', (chunk: string) => {
         sock.buffer += chunk;
-        const answer = takeAnswer(sock);
+        const answer = takeResponse(sock);
         if (answer) sock.pending?.({ ...answer, ms: 0 });
       });
       sock.socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -178,7 +151,7 @@ async function main(): Promise<void> {
   let failed = true;
   try {
     const target = new URL(url);
-    const token = await signIn(url);
+    const { accessToken: token } = await registeredUser(client(url), 'connections');
     const opening = performance.now();
     const { socks, failed: connectFailed } = await open(target, CONNECTIONS);
     const openMs = Math.round(performance.now() - opening);
@@ -189,20 +162,12 @@ async function main(): Promise<void> {
     const stillOpen = socks.filter((s) => !s.gone).length;
     for (const sock of socks) sock.socket.destroy();
 
-    const result = {
-      name: 'connections',
-      quick,
-      root,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), node: process.version, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), date: new Date().toISOString() },
-      parameters: { connections: CONNECTIONS, answerTimeoutMs: ANSWER_TIMEOUT_MS, clientOpenFiles: limit },
+    writeResult('connections', {
       baseline: { description: 'GET /health/live on every socket at once (never shed, no dependency)', ...live },
       figures: { connected: socks.length, connectFailed, openMs, stillOpenAtEnd: stillOpen, burstMe: me, burstMeAfterRetryAfter: again },
-    };
-    const file = path.join(__dirname, 'results', `connections${quick ? '.quick' : ''}.json`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+      parameters: { connections: CONNECTIONS, answerTimeoutMs: ANSWER_TIMEOUT_MS, clientOpenFiles: limit, root },
+    });
     console.log(JSON.stringify({ connected: socks.length, connectFailed, stillOpen, live, me, again }, null, 2));
-    console.log(`  results: ${path.relative(process.cwd(), file)}`);
     failed = connectFailed > 0 || stillOpen !== CONNECTIONS || live.bad + me.bad + again.bad > 0;
     if (failed) console.error('FAILED: a connection was refused, reset, closed or left unanswered, or an answer was neither 2xx nor 503 with Retry-After');
   } finally {

@@ -50,15 +50,18 @@ interface Held {
   buffer: string;
 }
 
-/** Reads one response (status line, headers, Content-Length body) off the socket's buffer, if complete. */
-function takeResponse(held: Held): number | undefined {
-  const end = held.buffer.indexOf('\r\n\r\n');
+/**
+ * Reads one whole response (status line, headers, Content-Length body) off a raw socket's buffer, if it has
+ * arrived: what the benchmarks that hold thousands of sockets read their answers with.
+ */
+export function takeResponse(socket: { buffer: string }): { status: number; retryAfter?: string } | undefined {
+  const end = socket.buffer.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
-  const head = held.buffer.slice(0, end);
+  const head = socket.buffer.slice(0, end);
   const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-  if (held.buffer.length < end + 4 + length) return undefined;
-  held.buffer = held.buffer.slice(end + 4 + length);
-  return Number(head.slice(9, 12));
+  if (socket.buffer.length < end + 4 + length) return undefined;
+  socket.buffer = socket.buffer.slice(end + 4 + length);
+  return { status: Number(head.slice(9, 12)), retryAfter: /\r\nretry-after:\s*(\S+)/i.exec(head)?.[1] };
 }
 
 function request(held: Held, host: string, path: string, token: string, timeoutMs: number): Promise<number> {
@@ -106,8 +109,8 @@ export async function holdConnections(url: string, count: number, tokens: string
     held.socket.on('data', (chunk: string) => {
       held.buffer += chunk;
       held.lastActivity = performance.now();
-      const status = takeResponse(held);
-      if (status !== undefined) held.waiting?.(status);
+      const answer = takeResponse(held);
+      if (answer !== undefined) held.waiting?.(answer.status);
     });
     const gone = (error?: NodeJS.ErrnoException) => {
       if (!held.closed) {

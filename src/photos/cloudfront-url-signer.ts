@@ -1,5 +1,6 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import { attachmentDisposition, percentEncode, URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart, type PhotoUrlSigner } from './url-signer.js';
+import { uriEncode } from '../aws/sigv4.js';
+import { attachmentDisposition, URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart, type PhotoUrlSigner } from './url-signer.js';
 
 /**
  * CloudFront signed URLs with a custom policy whose resource is a wildcard over the user's prefix
@@ -117,7 +118,7 @@ export class CloudFrontUrlSigner implements PhotoUrlSigner {
   private dispositionQuery(downloadName: string): string {
     let query = this.dispositions.get(downloadName);
     if (query === undefined) {
-      query = `response-content-disposition=${percentEncode(attachmentDisposition(downloadName))}`;
+      query = `response-content-disposition=${uriEncode(attachmentDisposition(downloadName))}`;
       if (this.dispositions.size >= this.maxEntries) this.dispositions.delete(this.dispositions.keys().next().value!);
       this.dispositions.set(downloadName, query);
     }

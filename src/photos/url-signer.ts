@@ -1,4 +1,5 @@
 import type { S3Presigner } from '../aws/s3-presigner.js';
+import { uriEncode } from '../aws/sigv4.js';
 
 /**
  * Short-lived GET URLs for a photo's objects. `windowStart` is the start of the current URL
@@ -33,15 +34,11 @@ export function savedFileName(filename: string): string {
   return name || 'photo';
 }
 
-/** RFC 3986 percent-encoding of UTF-8 (`!'()*` escaped too): RFC 8187's ext-value, and a safe query value. */
-export function percentEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 /**
  * `Content-Disposition: attachment` for a download saved as `filename` (RFC 6266): a quoted ASCII
  * `filename` (accents dropped; other characters, quotes, backslashes and `%` as `_`) and, when that
- * is not the name itself, the exact UTF-8 name in `filename*` (RFC 8187), which browsers prefer.
+ * is not the name itself, the exact UTF-8 name in `filename*` (RFC 8187, whose ext-value is RFC 3986's
+ * strict percent-encoding: `uriEncode`), which browsers prefer.
  * Only printable ASCII comes out: no header injection whatever the name holds.
  */
 export function attachmentDisposition(filename: string): string {
@@ -50,7 +47,7 @@ export function attachmentDisposition(filename: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^\x20-\x7e]|["\\%]/gu, '_');
-  return ascii === name ? `attachment; filename="${ascii}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${percentEncode(name)}`;
+  return ascii === name ? `attachment; filename="${ascii}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${uriEncode(name)}`;
 }
 
 /** URLs are signed as of the start of a 10-minute window and live 20 minutes: 10 to 20 minutes left when handed out. */

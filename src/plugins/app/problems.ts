@@ -72,7 +72,10 @@ export default fp(
         // One line without a stack: during an outage every request fails the same way, and the stack
         // (SDK internals) says nothing the error's name and code do not.
         const { name, code, message } = error as FastifyError & { code?: string };
-        request.log.warn({ error: { name, code, message }, problem: body.type }, 'request failed: dependency unavailable');
+        request.log.warn(
+          { error: { name, code, message }, problem: body.type },
+          body.type === outageType ? 'request failed: dependency unavailable' : 'request refused: unavailable',
+        );
       } else if (body.status >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.info({ status: body.status, problem: body.type }, 'request refused');
       return send(reply, body);
