@@ -16,6 +16,10 @@ import overload, { boundedServer, InFlightBound } from './plugins/app/overload.j
 import photosPlugin from './plugins/app/photos.js';
 import problems from './plugins/app/problems.js';
 import uploadsPlugin from './plugins/app/uploads.js';
+import albumsPlugin from './plugins/app/albums.js';
+import albumMembersPlugin from './plugins/app/album-members.js';
+import familyPlugin from './plugins/app/family.js';
+import shareLinksPlugin from './plugins/app/share-links.js';
 import webApp from './plugins/web-app.js';
 import rateLimits from './plugins/app/rate-limits.js';
 import devRoutes from './routes/dev/index.js';
@@ -25,6 +29,12 @@ import meRoutes from './routes/v1/me/index.js';
 import photoRoutes from './routes/v1/photos/index.js';
 import trashRoutes from './routes/v1/trash/index.js';
 import uploadRoutes from './routes/v1/uploads/index.js';
+import albumRoutes from './routes/v1/albums/index.js';
+import albumLinkRoutes from './routes/v1/albums/links.js';
+import albumMemberRoutes from './routes/v1/albums/members.js';
+import familyRoutes from './routes/v1/family/index.js';
+import sharedRoutes from './routes/v1/shared/index.js';
+import sharePages from './routes/share-pages/index.js';
 import { documentObject, documentRoute } from './schemas/openapi.js';
 
 /**
@@ -96,7 +106,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   // Bearer tokens, no cookies: no credentials. An origin off the list gets no Access-Control-Allow-Origin.
   await app.register(cors, {
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
-    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
     exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     maxAge: 600,
@@ -140,6 +150,10 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(accountsPlugin);
   await app.register(photosPlugin);
   await app.register(uploadsPlugin);
+  await app.register(albumsPlugin);
+  await app.register(albumMembersPlugin);
+  await app.register(shareLinksPlugin);
+  await app.register(familyPlugin);
 
   // Routes
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -149,6 +163,12 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(photoRoutes, { prefix: '/v1/photos' });
   await app.register(trashRoutes, { prefix: '/v1/trash' });
   await app.register(uploadRoutes, { prefix: '/v1/uploads' });
+  await app.register(albumRoutes, { prefix: '/v1/albums' });
+  await app.register(albumMemberRoutes, { prefix: '/v1/albums' });
+  await app.register(albumLinkRoutes, { prefix: '/v1/albums' });
+  await app.register(sharedRoutes, { prefix: '/v1/shared' });
+  await app.register(familyRoutes, { prefix: '/v1/family' });
+  await app.register(sharePages, { prefix: '/s' });
   if (config.devRoutes) await app.register(devRoutes, { prefix: '/_dev' });
   // The app's web build on this origin, for the URLs no route above answers.
   if (config.webAppDir !== undefined) await app.register(webApp, { root: config.webAppDir, config });

@@ -1,5 +1,13 @@
+import { createHash } from 'node:crypto';
+
 /** What a GSI2 due entry asks the sweepers to do; see docs/data-model.md. */
 export type DueKind = 'UPLOAD' | 'PURGE' | 'PROCESS' | 'OBJECTS';
+
+/**
+ * Emails appear in keys only hashed (the same normalisation as sign-up: trimmed, lower case), so a key
+ * in a log or a metric never carries an address.
+ */
+export const emailDigest = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 
 /** Epoch milliseconds, fixed width so that sort keys order like the times. */
 const feedTime = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
@@ -55,6 +63,41 @@ export const keys = {
   accountDeletion: (userId: string) => ({ PK: `USER#${userId}`, SK: 'DELETION' }),
   /** GSI2: account deletions whose job is due (first run lost, or the late re-sweep). */
   accountDue: (dueAt: string, userId: string) => ({ GSI2PK: 'DUE#ACCOUNT', GSI2SK: `${dueAt}#${userId}` }),
+  /** The account registered with an email (sharing by email): written with the profile. */
+  accountByEmail: (email: string) => ({ PK: `EMAIL#${emailDigest(email)}`, SK: 'ACCOUNT' }),
+
+  // Albums and sharing (docs/sharing.md). Everything about one album lives in its partition.
+  /** The album itself: owner, name, cover, photo count. */
+  album: (albumId: string) => ({ PK: `ALBUM#${albumId}`, SK: 'ALBUM' }),
+  /** The owner's index of their albums (my albums: Query `USER#<owner>`, `begins_with(SK, ALBUM#)`). */
+  ownedAlbum: (ownerId: string, albumId: string) => ({ PK: `USER#${ownerId}`, SK: `ALBUM#${albumId}` }),
+  ownedAlbumPrefix: 'ALBUM#',
+  /**
+   * A photo in an album, keyed by the photo's owner then the photo, so adding is idempotent and one
+   * contributor's photos are one `begins_with` Query (albumEntryPrefix).
+   */
+  albumEntry: (albumId: string, photoOwnerId: string, photoId: string) => ({ PK: `ALBUM#${albumId}`, SK: `PHOTO#${photoOwnerId}#${photoId}` }),
+  albumEntryPrefix: (photoOwnerId?: string) => (photoOwnerId === undefined ? 'PHOTO#' : `PHOTO#${photoOwnerId}#`),
+  /** GSI1: an album's photos by taken-at (the album's timeline). */
+  albumTimeline: (albumId: string, takenAtUtc: string, photoId: string) => ({ GSI1PK: `ALBUM#${albumId}`, GSI1SK: `${takenAtUtc}#${photoId}` }),
+  /** A member of an album (role), and its reverse item: the albums shared with a user. */
+  albumMember: (albumId: string, userId: string) => ({ PK: `ALBUM#${albumId}`, SK: `MEMBER#${userId}` }),
+  albumMemberPrefix: 'MEMBER#',
+  sharedAlbum: (memberId: string, albumId: string) => ({ PK: `USER#${memberId}`, SK: `SHARED#${albumId}` }),
+  sharedAlbumPrefix: 'SHARED#',
+  /** A share link (view or collect) of an album: its expiry, password hash, revocation, upload count. */
+  shareLink: (albumId: string, linkId: string) => ({ PK: `ALBUM#${albumId}`, SK: `LINK#${linkId}` }),
+  shareLinkPrefix: 'LINK#',
+
+  // Family (docs/sharing.md): the family's partition holds its members and pending invites.
+  family: (familyId: string) => ({ PK: `FAMILY#${familyId}`, SK: 'FAMILY' }),
+  familyMember: (familyId: string, userId: string) => ({ PK: `FAMILY#${familyId}`, SK: `MEMBER#${userId}` }),
+  familyInvite: (familyId: string, email: string) => ({ PK: `FAMILY#${familyId}`, SK: `INVITE#${emailDigest(email)}` }),
+  /** Which family a user belongs to (at most one: the item's existence is the guard). */
+  familyOf: (userId: string) => ({ PK: `USER#${userId}`, SK: 'FAMILY' }),
+  /** The invitations addressed to an email (the invitee lists them by their own email). */
+  familyInvitation: (email: string, familyId: string) => ({ PK: `INVITEE#${emailDigest(email)}`, SK: `FAMILY#${familyId}` }),
+
   /** A side effect that must happen once (src/jobs/idempotency.ts). */
   idempotency: (key: string) => ({ PK: `IDEMPOTENCY#${key}`, SK: 'IDEMPOTENCY' }),
 } as const;

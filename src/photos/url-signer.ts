@@ -10,8 +10,15 @@ import { uriEncode } from '../aws/sigv4.js';
  * Implementations may be synchronous or not.
  */
 export interface PhotoUrlSigner {
-  signGet(key: string, windowStart: Date, downloadName?: string): string | Promise<string>;
+  signGet(key: string, windowStart: Date, downloadName?: string, scope?: UrlScope): string | Promise<string>;
 }
+
+/**
+ * What a URL may open once its path is edited (docs/sharing.md): `owner` (the default) URLs go to the
+ * objects' owner, and may be signed for everything under the owner's prefix; `object` URLs go to anyone
+ * else (album members, share link holders) and open exactly their one object.
+ */
+export type UrlScope = 'owner' | 'object';
 
 /**
  * Removed from a saved file's name: control characters (a header or a file system would take them

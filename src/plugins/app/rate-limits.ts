@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../../config.js';
 import { incrementCounter } from '../../data/rate-limit-counters.js';
+import { emailDigest } from '../../data/keys.js';
 import { fixedWindow, WindowCounter } from '../../lib/fixed-window.js';
 import { HttpProblem } from '../../lib/problem.js';
 
@@ -55,9 +55,7 @@ export const EMAIL_WINDOW_SECONDS = 15 * 60;
 const SCOPE_PATTERN = /^[a-z0-9-]{1,40}$/;
 
 /** What the counter is keyed on: the table never holds the address itself. */
-export function emailSubject(email: string): string {
-  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
-}
+export const emailSubject = emailDigest;
 
 export interface EmailRateLimitOptions {
   dynamo: DynamoDBDocumentClient;
