@@ -1,36 +1,47 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import { uriEncode } from '../aws/sigv4.js';
-import { attachmentDisposition, URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart, type PhotoUrlSigner } from './url-signer.js';
+import { encodeKeyPath, uriEncode } from '../aws/sigv4.js';
+import { attachmentDisposition, URL_EXPIRES_SECONDS, URL_WINDOW_MS, urlWindowStart, type PhotoUrlSigner, type UrlScope } from './url-signer.js';
+
+export { encodeKeyPath };
 
 /**
- * CloudFront signed URLs with a custom policy whose resource is a wildcard over the user's prefix
- * (`https://<domain>/users/<userId>/*`) and whose DateLessThan is the window start + URL_EXPIRES_SECONDS.
+ * CloudFront signed URLs, two kinds by scope (docs/sharing.md, "What a shared URL opens"):
  *
- * One RSA signature (~1 ms) therefore covers every object of one user for one URL window: the
- * (scope, window) -> {Policy, Signature} pair is kept in a small LRU, and a timeline page of 50
- * thumbnails costs one signature and 49 string concatenations. Every URL of a key is identical for
- * the whole window, so phones and CloudFront can cache it (the distribution's cache policy leaves
- * the query string out of the cache key).
+ * - `owner` (the objects' owner): a custom policy whose resource is a wildcard over the user's prefix
+ *   (`https://<domain>/users/<userId>/*`). One RSA signature (~0.3 ms) covers every object of the user
+ *   for one URL window, so a timeline page of 150 URLs costs one signature and string concatenations.
+ *   Anyone holding one of these URLs can reuse its Policy/Signature on any path (and query) under that
+ *   prefix until it expires: fine for the owner, who may open all of them anyway.
+ * - `object` (album members, share link holders): a canned policy (`Expires=`), whose statement
+ *   CloudFront rebuilds from the URL it is asked for, so the signature verifies for the byte-identical
+ *   URL only: its path and its query (the download name) minus the signing parameters. Chosen over a
+ *   custom policy with an exact resource because (1) that resource would still be matched with
+ *   wildcards, and the `?` before `response-content-disposition` is itself a one-character wildcard
+ *   (`.../p1?response-...` also matches the path `.../p1Xresponse-...`); a canned policy has no
+ *   pattern at all; (2) the URL carries no Policy (the URL again, base64'd): a third shorter (a
+ *   thumbnail's ~535 characters instead of ~780), and a page's 150 URLs are the bulk of its JSON;
+ *   (3) the signed bytes are the same statement, so the cost is the same. Nothing only a custom policy
+ *   offers (a start date, an IP range) is used.
+ *
+ * Signatures are cached per (kind, resource, window) in one bounded LRU; an object URL is the same for
+ * every viewer of the photo, so all its members and link holders share one signature per object per
+ * window (per instance). Every URL of a key is identical for the whole window, so phones and
+ * CloudFront can cache it (the distribution's cache policy leaves the query string out of the cache key).
+ *
+ * Owner keys outside `users/<userId>/`, or whose user id has characters other than [A-Za-z0-9._~-] or
+ * starts with a dot (characters that could act as policy wildcards, be matched differently once
+ * percent-encoded, or form a dot segment), get a canned exact-URL signature too.
  *
  * Signatures are PKCS#1 v1.5 over the policy JSON, SHA-1 by default (what CloudFront has always
- * accepted for trusted key groups) or SHA-256 (CloudFront then needs `Hash-Algorithm=SHA256`).
- * Base64 uses CloudFront's URL-safe replacements: `+` -> `-`, `=` -> `_`, `/` -> `~`.
- *
- * Keys outside `users/<userId>/`, or whose user id has characters other than [A-Za-z0-9._~-] or starts
- * with a dot (characters that could act as policy wildcards, be matched differently once
- * percent-encoded, or form a dot segment), get an exact-URL policy instead: still correct, cached the
- * same way, just one signature per key and window.
- *
- * Anyone holding one of a user's URLs can reuse its Policy/Signature on any path under that user's
- * prefix until it expires: the same 20-minute bearer semantics as a presigned URL, widened from one
- * object to the user's own objects.
+ * accepted for trusted key groups) or SHA-256 (CloudFront then needs `Hash-Algorithm=SHA256`, for both
+ * kinds). Base64 uses CloudFront's URL-safe replacements: `+` -> `-`, `=` -> `_`, `/` -> `~`.
  *
  * A download name adds `response-content-disposition=<attachmentDisposition>` before the signature
- * parameters (CloudFront wants its own last). The wildcard policy covers it (`*` matches the query
- * too), so it costs no signature; an exact-URL policy signs it. CloudFront passes it on to S3 only
- * when the distribution's origin request policy forwards that query string (S3 then honours it, as
- * the origin access control signs the request); the cache policy may leave it out of the cache key,
- * since one key always carries the same name.
+ * parameters (CloudFront wants its own last). The owner's wildcard covers it (`*` matches the query
+ * too), so it costs no signature; a canned URL signs it, so another name is another URL. CloudFront
+ * passes it on to S3 only when the distribution's origin request policy forwards that query string
+ * (S3 then honours it, as the origin access control signs the request); the cache policy may leave it
+ * out of the cache key, since one key always carries the same name.
  */
 export interface CloudFrontUrlSignerOptions {
   /** Distribution domain (`d111111abcdef8.cloudfront.net` or a custom domain); no scheme, no path. */
@@ -40,7 +51,10 @@ export interface CloudFrontUrlSignerOptions {
   /** RSA private key: PEM text, or a KeyObject parsed once by the caller. */
   privateKey: string | KeyObject;
   hashAlgorithm?: 'SHA1' | 'SHA256';
-  /** Cached (scope, window) signatures kept at most (oldest evicted first). Default 5000. */
+  /**
+   * Cached signatures kept at most, least recently used evicted first: one per (owner, window) and one
+   * per (object URL, window). Default 20,000 (a few MB; see bench/url-signing.ts).
+   */
   maxEntries?: number;
 }
 
@@ -63,15 +77,11 @@ export function fromCloudFrontBase64(text: string): Buffer {
   return Buffer.from(text.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
 }
 
-/** Percent-encodes each path segment (RFC 3986 unreserved characters kept, `/` kept between segments). */
-export function encodeKeyPath(key: string): string {
-  return key
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
-}
-
-/** The policy JSON signed for a resource (exactly these bytes are base64'd into `Policy`). */
+/**
+ * The policy statement signed for a resource: a custom policy's `Policy` (base64'd), and, with the URL as
+ * its resource, exactly the statement CloudFront rebuilds for a canned-policy URL (same keys, same order,
+ * no whitespace), whose DateLessThan is its `Expires`.
+ */
 export function customPolicy(resource: string, dateLessThanEpochSeconds: number): string {
   return JSON.stringify({ Statement: [{ Resource: resource, Condition: { DateLessThan: { 'AWS:EpochTime': dateLessThanEpochSeconds } } }] });
 }
@@ -94,7 +104,7 @@ export class CloudFrontUrlSigner implements PhotoUrlSigner {
     this.key = typeof options.privateKey === 'string' ? createPrivateKey(options.privateKey) : options.privateKey;
     if (this.key.type !== 'private' || this.key.asymmetricKeyType !== 'rsa') throw new TypeError('CloudFront URL signing needs an RSA private key');
     this.hash = options.hashAlgorithm === 'SHA256' ? 'sha256' : 'sha1';
-    this.maxEntries = Math.max(1, options.maxEntries ?? 5000);
+    this.maxEntries = Math.max(1, options.maxEntries ?? 20_000);
   }
 
   /** RSA signatures computed so far (the cache's misses). */
@@ -102,17 +112,19 @@ export class CloudFrontUrlSigner implements PhotoUrlSigner {
     return this.signatures;
   }
 
-  /** Cached (scope, window) entries. */
+  /** Cached (owner or object URL, window) entries. */
   get cacheSize(): number {
     return this.cache.size;
   }
 
-  signGet(key: string, windowStart: Date, downloadName?: string): string {
+  signGet(key: string, windowStart: Date, downloadName?: string, scope: UrlScope = 'owner'): string {
     const windowMs = urlWindowStart(windowStart).getTime();
     const url = `${this.origin}/${encodeKeyPath(key)}${downloadName === undefined ? '' : `?${this.dispositionQuery(downloadName)}`}`;
-    const user = USER_KEY.exec(key);
-    const resource = user ? `${this.origin}/users/${user[1]}/*` : url;
-    return `${url}${downloadName === undefined ? '?' : '&'}${this.signedQuery(resource, windowMs)}`;
+    const separator = downloadName === undefined ? '?' : '&';
+    const user = scope === 'owner' ? USER_KEY.exec(key) : null;
+    if (user) return `${url}${separator}${this.signedQuery('policy', `${this.origin}/users/${user[1]}/*`, windowMs)}`;
+    // Anything else names exactly this URL, query included: never a wildcard it could be widened by.
+    return `${url}${separator}${this.signedQuery('canned', url, windowMs)}`;
   }
 
   private dispositionQuery(downloadName: string): string {
@@ -125,8 +137,9 @@ export class CloudFrontUrlSigner implements PhotoUrlSigner {
     return query;
   }
 
-  private signedQuery(resource: string, windowMs: number): string {
-    const cacheKey = `${windowMs} ${resource}`;
+  private signedQuery(kind: 'policy' | 'canned', resource: string, windowMs: number): string {
+    // The kind is part of the key: a wildcard owner entry can never answer an object URL's lookup.
+    const cacheKey = `${kind} ${windowMs} ${resource}`;
     const hit = this.cache.get(cacheKey);
     if (hit) {
       // Refresh its place in the LRU order.
@@ -134,11 +147,12 @@ export class CloudFrontUrlSigner implements PhotoUrlSigner {
       this.cache.set(cacheKey, hit);
       return hit.query;
     }
-    const policy = customPolicy(resource, Math.floor(windowMs / 1000) + URL_EXPIRES_SECONDS);
+    const expires = Math.floor(windowMs / 1000) + URL_EXPIRES_SECONDS;
+    const policy = customPolicy(resource, expires);
     const signature = sign(this.hash, Buffer.from(policy), this.key);
     this.signatures++;
     const query =
-      `Policy=${cloudFrontBase64(policy)}&Signature=${cloudFrontBase64(signature)}&Key-Pair-Id=${this.options.keyPairId}` +
+      `${kind === 'policy' ? `Policy=${cloudFrontBase64(policy)}` : `Expires=${expires}`}&Signature=${cloudFrontBase64(signature)}&Key-Pair-Id=${this.options.keyPairId}` +
       (this.hash === 'sha256' ? '&Hash-Algorithm=SHA256' : '');
     this.remember(cacheKey, { windowMs, query });
     return query;

@@ -14,9 +14,10 @@ export interface PhotoUrlSigner {
 }
 
 /**
- * What a URL may open once its path is edited (docs/sharing.md): `owner` (the default) URLs go to the
- * objects' owner, and may be signed for everything under the owner's prefix; `object` URLs go to anyone
- * else (album members, share link holders) and open exactly their one object.
+ * What a URL may open once its path or query is edited (docs/sharing.md): `owner` (the default) URLs go
+ * to the objects' owner, and may be signed for everything under the owner's prefix; `object` URLs go to
+ * anyone else (album members, share link holders) and open exactly their one object, under the download
+ * name they were signed with. A signer must never answer an `object` call with a URL signed for more.
  */
 export type UrlScope = 'owner' | 'object';
 
@@ -84,6 +85,10 @@ export interface PresignedUrlSignerOptions {
  * short by expiring temporary credentials is signed anew on each call (with the refreshed
  * credentials once the SDK has them). The previous window is kept beside the current one for
  * requests that read the clock just before the boundary; older ones are dropped.
+ *
+ * Scope changes nothing here: SigV4 signs the key's path and every query parameter (the download name
+ * too), so every presigned URL is already an `object` URL, and the cache, keyed by the key and checked
+ * against the name, only ever hands back the URL of the key asked for.
  */
 export function presignedUrlSigner(presigner: S3Presigner, options: PresignedUrlSignerOptions = {}): PhotoUrlSigner {
   const maxEntries = Math.max(1, options.maxEntries ?? 20_000);
@@ -106,7 +111,7 @@ export function presignedUrlSigner(presigner: S3Presigner, options: PresignedUrl
   };
 
   return {
-    signGet(key, windowStart, downloadName) {
+    signGet(key, windowStart, downloadName, _scope) {
       const windowMs = urlWindowStart(windowStart).getTime();
       const cached = windowMs === currentWindow ? current.get(key) : windowMs === currentWindow - URL_WINDOW_MS ? previous.get(key) : undefined;
       // The name is signed into the URL: a URL signed for another name (or none) is not this one.
