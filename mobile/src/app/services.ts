@@ -1,7 +1,9 @@
 import axios, { type AxiosAdapter } from 'axios';
 import type { ApiClient } from '../core/api-client';
 import type { Operation, ResponseOf } from '../core/api-types';
+import { createAlbums, type Albums } from '../core/albums';
 import { createCache, type Cache } from '../core/cache';
+import { createFamily, type FamilyService } from '../core/family';
 import { createLibrary, type Library } from '../core/library';
 import type { KeyValueStore } from '../core/storage';
 import { ProcessingWatch } from '../core/processing-watch';
@@ -24,9 +26,14 @@ export interface UserServices {
   cache: Cache;
   library: Library;
   uploads: UploadQueue;
+  albums: Albums;
+  family: FamilyService;
   /** Screens that show the library (Home, Trash, Account) listen; mutations and finished uploads notify. */
   onLibraryChanged(listener: () => void): () => void;
   libraryChanged(): void;
+  /** Albums, their photos, members or links changed: the album screens listen and read again. */
+  onAlbumsChanged(listener: () => void): () => void;
+  albumsChanged(): void;
   /** The network is (probably) back: replay pending GETs, wake uploads waiting for it. */
   reconnect(): Promise<void>;
   stop(): void;
@@ -54,9 +61,15 @@ export function createUserServices(api: ApiClient, user: SessionUser, platform: 
     sha256: platform.sha256,
     keeper: platform.keeper,
   });
+  const albums = createAlbums(api, cache, library.fetches);
+  const family = createFamily(api, cache, library.fetches);
   const listeners = new Set<() => void>();
   const libraryChanged = () => {
     for (const listener of [...listeners]) listener();
+  };
+  const albumListeners = new Set<() => void>();
+  const albumsChanged = () => {
+    for (const listener of [...albumListeners]) listener();
   };
   // A photo that reached the server changes the timeline and the usage: tell the screens once per item.
   const settled = new Set<string>();
@@ -78,11 +91,18 @@ export function createUserServices(api: ApiClient, user: SessionUser, platform: 
     cache,
     library,
     uploads,
+    albums,
+    family,
     onLibraryChanged(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     libraryChanged,
+    onAlbumsChanged(listener) {
+      albumListeners.add(listener);
+      return () => albumListeners.delete(listener);
+    },
+    albumsChanged,
     async reconnect() {
       uploads.resume();
       const { done } = await library.replayPending().catch(() => ({ done: 0 }));
@@ -93,6 +113,7 @@ export function createUserServices(api: ApiClient, user: SessionUser, platform: 
       processing.stop();
       uploads.stop();
       listeners.clear();
+      albumListeners.clear();
     },
   };
 }

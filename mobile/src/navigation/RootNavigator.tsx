@@ -5,6 +5,13 @@ import { useSession } from '../app/session';
 import { LoadingState } from '../ui/kit';
 import { colors, TOUCH_TARGET } from '../ui/theme';
 import { AccountScreen } from '../screens/AccountScreen';
+import { AddToAlbumScreen } from '../screens/AddToAlbumScreen';
+import { AlbumAddPhotosScreen } from '../screens/AlbumAddPhotosScreen';
+import { AlbumPhotoScreen } from '../screens/AlbumPhotoScreen';
+import { AlbumScreen } from '../screens/AlbumScreen';
+import { AlbumShareScreen } from '../screens/AlbumShareScreen';
+import { AlbumsScreen } from '../screens/AlbumsScreen';
+import { FamilyScreen } from '../screens/FamilyScreen';
 import { HomeScreen } from '../screens/HomeScreen';
 import { LoginScreen } from '../screens/auth/LoginScreen';
 import { PhotoScreen } from '../screens/PhotoScreen';
@@ -66,6 +73,13 @@ export function RootNavigator() {
           <App.Screen name="Photo" component={PhotoScreen} options={{ title: 'Photo' }} />
           <App.Screen name="Trash" component={TrashScreen} options={{ title: 'Trash' }} />
           <App.Screen name="Account" component={AccountScreen} options={{ title: 'Account' }} />
+          <App.Screen name="Albums" component={AlbumsScreen} options={{ title: 'Albums' }} />
+          <App.Screen name="Album" component={AlbumScreen} options={{ title: 'Album' }} />
+          <App.Screen name="AlbumPhoto" component={AlbumPhotoScreen} options={{ title: 'Photo' }} />
+          <App.Screen name="AlbumShare" component={AlbumShareScreen} options={{ title: 'Share album' }} />
+          <App.Screen name="AlbumAddPhotos" component={AlbumAddPhotosScreen} options={{ title: 'Add photos' }} />
+          <App.Screen name="AddToAlbum" component={AddToAlbumScreen} options={{ title: 'Add to album' }} />
+          <App.Screen name="Family" component={FamilyScreen} options={{ title: 'Family' }} />
         </App.Navigator>
       ) : (
         <Auth.Navigator screenOptions={{ headerShown: false }}>

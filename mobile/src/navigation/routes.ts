@@ -15,6 +15,17 @@ export type AppRoutes = {
   Photo: { id: string; from?: 'timeline' | 'trash' };
   Trash: undefined;
   Account: undefined;
+  /** My albums, or the ones others share with me. */
+  Albums: { tab?: 'mine' | 'shared' } | undefined;
+  /** `notice`: what the screen that led here did (photos added), shown once above the grid. */
+  Album: { id: string; notice?: string };
+  AlbumPhoto: { albumId: string; photoId: string };
+  AlbumShare: { id: string };
+  /** Picks photos of my library to add to the album. */
+  AlbumAddPhotos: { id: string };
+  /** The album picker for the photos chosen elsewhere: their ids, comma-separated (a web URL survives a reload). */
+  AddToAlbum: { photos: string };
+  Family: undefined;
 };
 
 /**
@@ -34,6 +45,19 @@ export const appLinking: LinkingOptions<AppRoutes> = {
   prefixes: [],
   config: {
     initialRouteName: 'Home',
-    screens: { Home: '', Uploading: 'uploads', Photo: 'photos/:id', Trash: 'trash', Account: 'account' },
+    screens: {
+      Home: '',
+      Uploading: 'uploads',
+      Photo: 'photos/:id',
+      Trash: 'trash',
+      Account: 'account',
+      Albums: 'albums',
+      Album: 'albums/:id',
+      AlbumPhoto: 'albums/:albumId/photos/:photoId',
+      AlbumShare: 'albums/:id/share',
+      AlbumAddPhotos: 'albums/:id/add',
+      AddToAlbum: 'add-to-album',
+      Family: 'family',
+    },
   },
 };

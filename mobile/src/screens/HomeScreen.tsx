@@ -1,11 +1,13 @@
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
-import { useCallback, useLayoutEffect } from 'react';
-import { ActivityIndicator, Platform, Pressable, StyleSheet, Text, useWindowDimensions, View } from 'react-native';
+import { useCallback, useLayoutEffect, useState } from 'react';
+import { Platform, StyleSheet, useWindowDimensions } from 'react-native';
 import { SafeAreaView } from 'react-native-safe-area-context';
 import type { Photo } from '../core/library';
 import type { AppRoutes } from '../navigation/routes';
-import { EmptyState, LoadingState } from '../ui/kit';
-import { colors, radius, space, TOUCH_TARGET } from '../ui/theme';
+import { ActionBar, TabBar } from '../ui/bars';
+import { HeaderActions, HeaderButton } from '../ui/HeaderButton';
+import { Button, EmptyState, LoadingState } from '../ui/kit';
+import { colors } from '../ui/theme';
 import { describeLoadError, OfflineBanner } from './library/LibraryStates';
 import { PhotoGrid } from './library/PhotoGrid';
 import { UploadStrip } from './library/UploadStrip';
@@ -17,22 +19,48 @@ export function HomeScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Ho
   const list = usePhotoList('timeline');
   useProcessingRefresh(list);
   const openUploads = useCallback(() => navigation.navigate('Uploading'), [navigation]);
-  const openPhoto = useCallback((photo: Photo) => navigation.navigate('Photo', { id: photo.id, from: 'timeline' }), [navigation]);
+  // Defined while selecting (a long press on a tile starts it): the chosen photos' ids.
+  const [selected, setSelected] = useState<ReadonlySet<string> | undefined>();
+  const toggle = useCallback((photo: Photo) => {
+    setSelected((current) => {
+      const next = new Set(current);
+      if (!next.delete(photo.id)) next.add(photo.id);
+      return next;
+    });
+  }, []);
+  const openPhoto = useCallback(
+    (photo: Photo) => (selected ? toggle(photo) : navigation.navigate('Photo', { id: photo.id, from: 'timeline' })),
+    [navigation, selected, toggle],
+  );
+  const startSelecting = useCallback((photo: Photo) => setSelected((current) => current ?? new Set([photo.id])), []);
+  const addToAlbum = () => {
+    if (!selected || selected.size === 0) return;
+    navigation.navigate('AddToAlbum', { photos: [...selected].join(',') });
+    setSelected(undefined);
+  };
   const narrow = useWindowDimensions().width < 420;
 
   useLayoutEffect(() => {
     navigation.setOptions({
-      headerRight: () => (
-        <View style={styles.headerActions}>
-          {/* react-native-web draws no pull to refresh: the browser gets a button for it. */}
-          {Platform.OS === 'web' ? <HeaderButton label="Refresh" text="↻" onPress={list.refresh} busy={list.refreshing} /> : null}
-          {/* A phone's header has room for the title and three short words, not for "Upload photos". */}
-          <HeaderButton label="Upload photos" text={narrow ? 'Upload' : undefined} onPress={openUploads} />
-          <HeaderButton label="Account" onPress={() => navigation.navigate('Account')} />
-        </View>
-      ),
+      title: selected ? `${selected.size} selected` : 'Photos',
+      headerRight: () =>
+        selected ? (
+          <HeaderActions>
+            <HeaderButton label="Cancel" onPress={() => setSelected(undefined)} />
+          </HeaderActions>
+        ) : (
+          <HeaderActions>
+            {/* react-native-web draws no pull to refresh: the browser gets a button for it. */}
+            {Platform.OS === 'web' ? <HeaderButton label="Refresh" text="↻" onPress={list.refresh} busy={list.refreshing} /> : null}
+            {/* A phone's header has room for the title and three short words, not for "Upload photos". */}
+            <HeaderButton label="Upload photos" text={narrow ? 'Upload' : undefined} onPress={openUploads} />
+            {/* A long press selects too; this says it can be done (and is the way with a mouse). */}
+            {list.photos.length > 0 ? <HeaderButton label="Select" onPress={() => setSelected(new Set())} /> : null}
+            <HeaderButton label="Account" onPress={() => navigation.navigate('Account')} />
+          </HeaderActions>
+        ),
     });
-  }, [navigation, openUploads, list.refresh, list.refreshing, narrow]);
+  }, [navigation, openUploads, list.refresh, list.refreshing, list.photos.length, narrow, selected]);
 
   let body;
   if (list.status === 'loading') body = <LoadingState label="Loading your photos" />;
@@ -52,6 +80,8 @@ export function HomeScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Ho
         photos={list.photos}
         byDay
         onOpen={openPhoto}
+        onLongPress={startSelecting}
+        selected={selected}
         refreshing={list.refreshing}
         onRefresh={list.refresh}
         onEndReached={list.loadMore}
@@ -62,35 +92,20 @@ export function HomeScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Ho
     );
 
   return (
-    <SafeAreaView style={styles.screen} edges={['bottom']}>
+    <SafeAreaView style={styles.screen} edges={[]}>
       <UploadStrip onOpen={openUploads} />
       {body}
+      {selected ? (
+        <ActionBar title={selected.size === 0 ? 'Select photos' : `${selected.size} selected`}>
+          <Button label="Add to album" onPress={addToAlbum} disabled={selected.size === 0} />
+        </ActionBar>
+      ) : (
+        <TabBar current="Home" onSelect={(name) => navigation.navigate(name)} />
+      )}
     </SafeAreaView>
   );
 }
 
-/** A text button sized for a finger, as header actions look on both platforms (the kit's link role would misname it). */
-/** `label` is what a screen reader says; `text`, when given, is the shorter thing drawn. */
-function HeaderButton(props: { label: string; text?: string; onPress: () => void; busy?: boolean }) {
-  return (
-    <Pressable
-      accessibilityRole="button"
-      accessibilityLabel={props.label}
-      accessibilityState={{ busy: !!props.busy, disabled: !!props.busy }}
-      disabled={props.busy}
-      onPress={props.onPress}
-      style={({ pressed }) => [styles.headerButton, pressed && styles.headerButtonPressed]}
-    >
-      {props.busy ? <ActivityIndicator color={colors.primary} /> : <Text style={[styles.headerButtonLabel, props.text === '↻' && styles.headerIcon]}>{props.text ?? props.label}</Text>}
-    </Pressable>
-  );
-}
-
 const styles = StyleSheet.create({
-  headerButton: { minHeight: TOUCH_TARGET, minWidth: TOUCH_TARGET, paddingHorizontal: space.sm, borderRadius: radius.sm, alignItems: 'center', justifyContent: 'center' },
-  headerButtonPressed: { backgroundColor: colors.placeholder },
-  headerButtonLabel: { fontSize: 16, fontWeight: '600', color: colors.primary },
   screen: { flex: 1, backgroundColor: colors.background },
-  headerIcon: { fontSize: 22 },
-  headerActions: { flexDirection: 'row', alignItems: 'center', gap: space.xs, marginRight: space.sm },
 });

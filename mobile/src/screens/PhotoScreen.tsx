@@ -162,7 +162,10 @@ export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRou
           {inTrash ? (
             <Button label="Restore" onPress={restore} busy={busy} disabled={gone} />
           ) : (
-            <Button variant="danger" label="Move to trash" onPress={() => setConfirming(true)} disabled={gone || busy} />
+            <>
+              <Button variant="secondary" label="Add to album" onPress={() => navigation.navigate('AddToAlbum', { photos: id })} disabled={gone || busy || photo.status !== 'ready'} />
+              <Button variant="danger" label="Move to trash" onPress={() => setConfirming(true)} disabled={gone || busy} />
+            </>
           )}
         </View>
       </ScrollView>

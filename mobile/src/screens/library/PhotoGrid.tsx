@@ -23,6 +23,10 @@ export interface PhotoGridProps {
   moreFailed: boolean;
   /** A short line on each tile (the trash: days left). */
   captionOf?: (photo: Photo) => string | undefined;
+  /** Long press: starts selecting. */
+  onLongPress?(photo: Photo): void;
+  /** Defined while selecting: the chosen ids (each tile shows whether it is one). */
+  selected?: ReadonlySet<string>;
   /** Banners and explanations above the tiles (they scroll with them). */
   header?: ReactElement;
   testID?: string;
@@ -35,7 +39,7 @@ export function PhotoGrid(props: PhotoGridProps) {
   const columns = columnsFor(usable);
   const tile = Math.floor((usable - GAP * (columns - 1)) / columns);
   const rows = useMemo(() => gridRows(props.photos, columns, { byDay: props.byDay }), [props.photos, columns, props.byDay]);
-  const { onOpen, captionOf } = props;
+  const { onOpen, captionOf, onLongPress, selected } = props;
 
   const renderItem: ListRenderItem<GridRow> = useCallback(
     ({ item }) =>
@@ -46,11 +50,19 @@ export function PhotoGrid(props: PhotoGridProps) {
       ) : (
         <View style={styles.row}>
           {item.photos.map((photo) => (
-            <PhotoTile key={photo.id} photo={photo} size={tile} onOpen={onOpen} caption={captionOf?.(photo)} />
+            <PhotoTile
+              key={photo.id}
+              photo={photo}
+              size={tile}
+              onOpen={onOpen}
+              onLongPress={onLongPress}
+              selected={selected ? selected.has(photo.id) : undefined}
+              caption={captionOf?.(photo)}
+            />
           ))}
         </View>
       ),
-    [tile, onOpen, captionOf],
+    [tile, onOpen, captionOf, onLongPress, selected],
   );
 
   const footer = props.loadingMore ? (
@@ -69,7 +81,7 @@ export function PhotoGrid(props: PhotoGridProps) {
       data={rows}
       keyExtractor={(row) => row.key}
       renderItem={renderItem}
-      extraData={tile}
+      extraData={[tile, selected]}
       ListHeaderComponent={props.header}
       ListFooterComponent={footer}
       onEndReached={props.onEndReached}

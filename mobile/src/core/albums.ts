@@ -1,0 +1,159 @@
+import type { ApiClient } from './api-client';
+import type { HttpMethod } from './api-types';
+import { chunk } from './album-rules';
+import type { Cache, SwrResult } from './cache';
+import { toApiError } from './errors';
+import type { FetchQueue } from './fetch-queue';
+import type {
+  Album,
+  AlbumPage,
+  AlbumPhoto,
+  AlbumPhotoPage,
+  BatchAnswer,
+  BatchResult,
+  LinkList,
+  Member,
+  MemberList,
+  MemberRole,
+  NewLink,
+  ShareLink,
+} from './sharing-types';
+
+/** One page of an album's grid, as the timeline's. */
+export const ALBUM_PAGE_SIZE = 60;
+const LIST_PAGE_SIZE = 50;
+/** How far findPhoto follows an album's pages (a guard: a viewer opened from the grid finds it in the first). */
+const MAX_PAGES_SEARCHED = 20;
+
+export const albumCacheNames = {
+  mine: (cursor: string | undefined) => `albums:mine:${cursor ?? 'first'}`,
+  shared: (cursor: string | undefined) => `albums:shared:${cursor ?? 'first'}`,
+  album: (id: string) => `album:${id}`,
+  photos: (id: string, cursor: string | undefined) => `album:${id}:photos:${cursor ?? 'first'}`,
+};
+
+export interface Albums {
+  /** My albums, newest first: the cached page at once, the server's when it answers. */
+  mine(cursor?: string): Promise<SwrResult<AlbumPage>>;
+  /** Albums others share with me. */
+  shared(cursor?: string): Promise<SwrResult<AlbumPage>>;
+  album(id: string): Promise<SwrResult<Album>>;
+  photos(id: string, cursor?: string): Promise<SwrResult<AlbumPhotoPage>>;
+  /** A photo of the album: from the saved pages, else the server's pages are read until it turns up. */
+  findPhoto(id: string, photoId: string): Promise<AlbumPhoto | undefined>;
+  create(name: string): Promise<Album>;
+  update(id: string, change: { name?: string; coverPhotoId?: string | null }): Promise<Album>;
+  delete(id: string): Promise<void>;
+  /** Any number of ids, sent in batches of 200; one result per id. */
+  addPhotos(id: string, photoIds: readonly string[]): Promise<BatchResult[]>;
+  removePhotos(id: string, photoIds: readonly string[]): Promise<BatchResult[]>;
+  members(id: string): Promise<Member[]>;
+  share(id: string, email: string, role: MemberRole): Promise<Member>;
+  /** The owner removing someone, or a member removing themself (leaving). */
+  removeMember(id: string, userId: string): Promise<void>;
+  links(id: string): Promise<ShareLink[]>;
+  createLink(id: string, link: NewLink): Promise<ShareLink>;
+  revokeLink(id: string, linkId: string): Promise<void>;
+}
+
+type CallOptions = { path?: Record<string, string>; query?: Record<string, string | number>; body?: unknown };
+
+/**
+ * The albums, sharing and family routes. Reads go through the stale-while-revalidate cache (the lists
+ * and an album's first pages open offline) and, when they found no network, wait in the pending fetch
+ * queue; mutations go straight to the server and drop what they made stale.
+ */
+export function createAlbums(api: ApiClient, cache: Cache, fetches: FetchQueue): Albums {
+  // The routes are called by their path strings: the generated types cover the ones the server documents.
+  const call = <T>(method: HttpMethod, path: string, options?: CallOptions): Promise<T> =>
+    api.request(method as 'get', path as '/v1/me', options as never) as unknown as Promise<T>;
+
+  async function read<T>(key: string, path: string, options: { path?: Record<string, string>; query?: Record<string, string | number> }): Promise<SwrResult<T>> {
+    const result = await cache.swr<T>(key, () => call<T>('get', path, options));
+    const fresh = result.fresh.catch(async (error: unknown) => {
+      if (toApiError(error).isNetworkError) await fetches.add({ key, path, pathParams: options.path, query: options.query });
+      throw error;
+    });
+    fresh.catch(() => undefined);
+    return { cached: result.cached, fresh };
+  }
+
+  const pageQuery = (limit: number, cursor: string | undefined): Record<string, string | number> => (cursor ? { limit, cursor } : { limit });
+
+  async function batches(id: string, suffix: '' | '/remove', photoIds: readonly string[]): Promise<BatchResult[]> {
+    const results: BatchResult[] = [];
+    try {
+      for (const ids of chunk(photoIds)) {
+        const answer = await call<BatchAnswer>('post', `/v1/albums/{albumId}/photos${suffix}`, { path: { albumId: id }, body: { photoIds: ids } });
+        results.push(...answer.items);
+      }
+    } finally {
+      // Counts, cover and pages changed (partly, when a later batch failed).
+      if (results.length > 0) await forgetAlbum(id);
+    }
+    return results;
+  }
+
+  async function forgetAlbum(id: string): Promise<void> {
+    await cache.remove(albumCacheNames.album(id));
+    await cache.remove(albumCacheNames.photos(id, undefined));
+    await cache.remove(albumCacheNames.mine(undefined));
+  }
+
+  return {
+    mine: (cursor) => read(albumCacheNames.mine(cursor), '/v1/albums', { query: pageQuery(LIST_PAGE_SIZE, cursor) }),
+    shared: (cursor) => read(albumCacheNames.shared(cursor), '/v1/albums/shared', { query: pageQuery(LIST_PAGE_SIZE, cursor) }),
+    album: (id) => read(albumCacheNames.album(id), '/v1/albums/{albumId}', { path: { albumId: id } }),
+    photos: (id, cursor) => read(albumCacheNames.photos(id, cursor), '/v1/albums/{albumId}/photos', { path: { albumId: id }, query: pageQuery(ALBUM_PAGE_SIZE, cursor) }),
+    async findPhoto(id, photoId) {
+      let cursor: string | undefined;
+      for (let i = 0; i < MAX_PAGES_SEARCHED; i++) {
+        const entry = await cache.get<AlbumPhotoPage>(albumCacheNames.photos(id, cursor));
+        if (!entry) break;
+        const found = entry.value.items.find((p) => p.id === photoId);
+        if (found) return found;
+        if (!entry.value.nextCursor) break;
+        cursor = entry.value.nextCursor;
+      }
+      cursor = undefined;
+      for (let i = 0; i < MAX_PAGES_SEARCHED; i++) {
+        const page: AlbumPhotoPage = await call<AlbumPhotoPage>('get', '/v1/albums/{albumId}/photos', { path: { albumId: id }, query: pageQuery(ALBUM_PAGE_SIZE, cursor) });
+        await cache.set(albumCacheNames.photos(id, cursor), page);
+        const found = page.items.find((p) => p.id === photoId);
+        if (found || !page.nextCursor) return found;
+        cursor = page.nextCursor;
+      }
+      return undefined;
+    },
+    async create(name) {
+      const album = await call<Album>('post', '/v1/albums', { body: { name: name.trim() } });
+      await cache.set(albumCacheNames.album(album.id), album);
+      await cache.remove(albumCacheNames.mine(undefined));
+      return album;
+    },
+    async update(id, change) {
+      const album = await call<Album>('patch', '/v1/albums/{albumId}', { path: { albumId: id }, body: change });
+      await cache.set(albumCacheNames.album(id), album);
+      await cache.remove(albumCacheNames.mine(undefined));
+      return album;
+    },
+    async delete(id) {
+      try {
+        await call<void>('delete', '/v1/albums/{albumId}', { path: { albumId: id } });
+      } finally {
+        await forgetAlbum(id);
+      }
+    },
+    addPhotos: (id, photoIds) => batches(id, '', photoIds),
+    removePhotos: (id, photoIds) => batches(id, '/remove', photoIds),
+    members: async (id) => (await call<MemberList>('get', '/v1/albums/{albumId}/members', { path: { albumId: id } })).items,
+    share: (id, email, role) => call<Member>('post', '/v1/albums/{albumId}/members', { path: { albumId: id }, body: { email: email.trim(), role } }),
+    async removeMember(id, userId) {
+      await call<void>('delete', '/v1/albums/{albumId}/members/{userId}', { path: { albumId: id, userId } });
+      await cache.remove(albumCacheNames.shared(undefined));
+    },
+    links: async (id) => (await call<LinkList>('get', '/v1/albums/{albumId}/links', { path: { albumId: id } })).items,
+    createLink: (id, link) => call<ShareLink>('post', '/v1/albums/{albumId}/links', { path: { albumId: id }, body: link }),
+    revokeLink: (id, linkId) => call<void>('delete', '/v1/albums/{albumId}/links/{linkId}', { path: { albumId: id, linkId } }),
+  };
+}

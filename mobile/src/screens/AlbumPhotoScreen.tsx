@@ -1,0 +1,179 @@
+import type { NativeStackScreenProps } from '@react-navigation/native-stack';
+import { Image } from 'expo-image';
+import { useCallback, useEffect, useLayoutEffect, useState } from 'react';
+import { ScrollView, StyleSheet, Text, useWindowDimensions, View } from 'react-native';
+import { SafeAreaView } from 'react-native-safe-area-context';
+import { useServices } from '../app/session';
+import { canRemovePhoto } from '../core/album-rules';
+import { toApiError, type ApiError } from '../core/errors';
+import type { AlbumPhoto } from '../core/sharing-types';
+import type { AppRoutes } from '../navigation/routes';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { formatDateTime } from '../ui/format';
+import { Banner, Button, EmptyState, LoadingState } from '../ui/kit';
+import { colors, CONTENT_MAX_WIDTH, radius, space, type } from '../ui/theme';
+import { describeAlbumError } from './albums/album-errors';
+import { useAlbum } from './albums/useAlbum';
+import { describeLoadError } from './library/LibraryStates';
+
+/** Who added the photo, as the details say it. */
+export function addedByText(photo: AlbumPhoto, userId: string): string {
+  const by = photo.addedBy;
+  if (!by) return 'Unknown';
+  if (by.userId && by.userId === userId) return 'You';
+  const name = by.name?.trim() || 'Someone';
+  return by.guest ? `${name} (guest, through a link)` : name;
+}
+
+/** One photo of an album: its preview, who added it and when, and what the caller's role allows with it. */
+export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<AppRoutes, 'AlbumPhoto'>) {
+  const { albumId, photoId } = route.params;
+  const services = useServices();
+  const { albums, user } = services;
+  const { album, set: setAlbum } = useAlbum(albumId);
+  const window = useWindowDimensions();
+  const [photo, setPhoto] = useState<AlbumPhoto | undefined>();
+  const [loadError, setLoadError] = useState<ApiError | undefined>();
+  const [loading, setLoading] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | undefined>();
+
+  const load = useCallback(() => {
+    let active = true;
+    setLoading(true);
+    setLoadError(undefined);
+    albums
+      .findPhoto(albumId, photoId)
+      .then((found) => active && setPhoto(found))
+      .catch((error: unknown) => active && setLoadError(toApiError(error)))
+      .finally(() => active && setLoading(false));
+    return () => {
+      active = false;
+    };
+  }, [albums, albumId, photoId]);
+  useEffect(load, [load]);
+
+  useLayoutEffect(() => {
+    if (photo) navigation.setOptions({ title: photo.filename });
+  }, [navigation, photo]);
+
+  const back = () => (navigation.canGoBack() ? navigation.goBack() : navigation.navigate('Album', { id: albumId }));
+
+  const setCover = async () => {
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      setAlbum(await albums.update(albumId, { coverPhotoId: photoId }));
+      services.albumsChanged();
+      setMessage({ kind: 'success', text: 'This photo is now the album’s cover' });
+    } catch (error) {
+      setMessage({ kind: 'error', text: describeAlbumError(toApiError(error), 'Set the cover') });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const [result] = await albums.removePhotos(albumId, [photoId]);
+      services.albumsChanged();
+      setConfirming(false);
+      if (result && result.status !== 'removed') setMessage({ kind: 'error', text: 'This photo could not be removed from the album' });
+      else back();
+    } catch (error) {
+      setConfirming(false);
+      setMessage({ kind: 'error', text: describeAlbumError(toApiError(error), 'Remove the photo') });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!photo) {
+    return (
+      <SafeAreaView style={styles.screen} edges={['bottom']}>
+        {loading ? (
+          <LoadingState label="Loading photo" />
+        ) : loadError ? (
+          <EmptyState title="Could not open this photo" message={describeLoadError(loadError, 'this photo')} action={{ label: 'Try again', onPress: load }} />
+        ) : (
+          <EmptyState title="This photo is no longer in the album" action={{ label: 'Back to the album', onPress: back }} />
+        )}
+      </SafeAreaView>
+    );
+  }
+
+  const previewHeight = Math.min(window.height * 0.6, (Math.min(window.width, CONTENT_MAX_WIDTH ?? window.width) * (photo.height ?? 3)) / (photo.width ?? 4));
+  const role = album?.role ?? 'viewer';
+  const details = [
+    { label: 'File', value: photo.filename },
+    { label: 'Taken', value: formatDateTime(photo.takenAt) },
+    { label: 'Added by', value: addedByText(photo, user.userId) },
+    ...(photo.addedAt ? [{ label: 'Added', value: formatDateTime(photo.addedAt) }] : []),
+  ];
+
+  return (
+    <SafeAreaView style={styles.screen} edges={['bottom']}>
+      <ScrollView contentContainerStyle={styles.scroll}>
+        <View style={[styles.backdrop, { height: Math.max(200, previewHeight) }]}>
+          {photo.urls.preview ? (
+            <Image
+              source={{ uri: photo.urls.preview, cacheKey: `preview:${photo.id}` }}
+              placeholder={photo.thumbhash ? { thumbhash: photo.thumbhash } : undefined}
+              placeholderContentFit="contain"
+              contentFit="contain"
+              transition={150}
+              accessibilityLabel={`Preview of ${photo.filename}`}
+              style={styles.preview}
+            />
+          ) : (
+            <Text style={styles.processing}>Processing — the preview appears when it is ready</Text>
+          )}
+        </View>
+        <View style={styles.body}>
+          {message ? <Banner kind={message.kind}>{message.text}</Banner> : null}
+          <View style={styles.details} accessibilityLabel="Details">
+            {details.map((detail, index) => (
+              <View key={detail.label} style={[styles.detail, index > 0 && styles.divided]}>
+                <Text style={styles.detailLabel}>{detail.label}</Text>
+                <Text style={styles.detailValue} selectable>
+                  {detail.value}
+                </Text>
+              </View>
+            ))}
+          </View>
+          {role === 'owner' ? (
+            <Button variant="secondary" label="Set as cover" onPress={() => void setCover()} busy={busy && !confirming} disabled={album?.coverPhotoId === photoId} />
+          ) : null}
+          {canRemovePhoto(role, photo, user.userId) ? <Button variant="danger" label="Remove from album" onPress={() => setConfirming(true)} disabled={busy} /> : null}
+        </View>
+      </ScrollView>
+      <ConfirmDialog
+        visible={confirming}
+        title="Remove from the album?"
+        message={`“${photo.filename}” leaves this album. It stays in its owner's library.`}
+        confirmLabel="Remove"
+        destructive
+        busy={busy}
+        onConfirm={() => void remove()}
+        onCancel={() => setConfirming(false)}
+      />
+    </SafeAreaView>
+  );
+}
+
+const styles = StyleSheet.create({
+  screen: { flex: 1, backgroundColor: colors.background },
+  scroll: { paddingBottom: space.xl },
+  backdrop: { backgroundColor: colors.text, alignItems: 'center', justifyContent: 'center' },
+  preview: { width: '100%', height: '100%' },
+  processing: { color: colors.onPrimary, fontSize: 15, padding: space.lg, textAlign: 'center' },
+  body: { width: '100%', maxWidth: 640, alignSelf: 'center', padding: space.lg, gap: space.md },
+  details: { backgroundColor: colors.surface, borderRadius: radius.md, borderWidth: 1, borderColor: colors.border, paddingHorizontal: space.md },
+  detail: { flexDirection: 'row', justifyContent: 'space-between', gap: space.md, paddingVertical: space.sm },
+  divided: { borderTopWidth: StyleSheet.hairlineWidth, borderTopColor: colors.border },
+  detailLabel: { ...type.label, color: colors.muted, flexShrink: 0 },
+  detailValue: { ...type.body, flexShrink: 1, textAlign: 'right' },
+});

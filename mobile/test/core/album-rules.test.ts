@@ -1,0 +1,122 @@
+import {
+  abilitiesOf,
+  addedByLabel,
+  albumNameError,
+  canRemovePhoto,
+  chunk,
+  describeBatch,
+  describeLink,
+  describeLinkState,
+  emailError,
+  linkState,
+  photoCount,
+  sortLinks,
+} from '../../src/core/album-rules';
+import { canInvite, otherMembers, seatsLeft } from '../../src/core/family';
+import type { AlbumPhoto, Family, ShareLink } from '../../src/core/sharing-types';
+import { samplePhoto } from '../helpers/render-app';
+
+const NOW = Date.parse('2026-12-01T12:00:00.000Z');
+const link = (overrides: Partial<ShareLink>): ShareLink => ({ id: 'l', kind: 'view', createdAt: '2026-11-30T12:00:00.000Z', ...overrides });
+const photoBy = (userId: string | null, extra: Partial<AlbumPhoto['addedBy']> = {}): AlbumPhoto => ({ ...samplePhoto(), addedBy: { userId, name: 'Grace', ...extra } });
+
+test('batches of at most 200 ids, in order', () => {
+  const ids = Array.from({ length: 401 }, (_, i) => `p${i}`);
+  const batches = chunk(ids);
+  expect(batches.map((b) => b.length)).toEqual([200, 200, 1]);
+  expect(batches.flat()).toEqual(ids);
+  expect(chunk([])).toEqual([]);
+});
+
+test('each role may do what docs/sharing.md says, and no more', () => {
+  expect(abilitiesOf('owner')).toEqual({ manage: true, addPhotos: true, share: true, leave: false });
+  expect(abilitiesOf('contributor')).toEqual({ manage: false, addPhotos: true, share: false, leave: true });
+  expect(abilitiesOf('viewer')).toEqual({ manage: false, addPhotos: false, share: false, leave: true });
+});
+
+test('the owner removes any photo, a contributor only their own, a viewer none', () => {
+  const mine = photoBy('me');
+  const theirs = photoBy('them');
+  const guest = photoBy(null, { guest: true });
+  expect([mine, theirs, guest].map((p) => canRemovePhoto('owner', p, 'me'))).toEqual([true, true, true]);
+  expect([mine, theirs, guest].map((p) => canRemovePhoto('contributor', p, 'me'))).toEqual([true, false, false]);
+  expect([mine, theirs, guest].map((p) => canRemovePhoto('viewer', p, 'me'))).toEqual([false, false, false]);
+});
+
+test('a tile names who added the photo unless it was me; a guest is marked', () => {
+  expect(addedByLabel(photoBy('me'), 'me')).toBeUndefined();
+  expect(addedByLabel(photoBy('them'), 'me')).toBe('Grace');
+  expect(addedByLabel(photoBy(null, { guest: true, name: 'Sam' }), 'me')).toBe('Guest: Sam');
+  expect(addedByLabel(photoBy(null, { guest: true, name: '  ' }), 'me')).toBe('Guest: a guest');
+  expect(addedByLabel({ ...samplePhoto(), addedBy: null }, 'me')).toBeUndefined();
+});
+
+test('a batch result says what was done and what was not', () => {
+  const results = [
+    { photoId: 'a', status: 'added' },
+    { photoId: 'b', status: 'added' },
+    { photoId: 'c', status: 'alreadyInAlbum' },
+    { photoId: 'd', status: 'notFound' },
+  ];
+  expect(describeBatch(results, 'added')).toEqual({ text: '2 photos added, 1 already in the album, 1 photo could not be added', complete: false });
+  expect(describeBatch([{ photoId: 'a', status: 'added' }], 'added')).toEqual({ text: '1 photo added', complete: true });
+  expect(describeBatch([{ photoId: 'a', status: 'removed' }, { photoId: 'b', status: 'notInAlbum' }], 'removed')).toEqual({ text: '1 photo removed, 1 not in the album', complete: true });
+});
+
+test('a link is revoked, expired or active, and says when it ends', () => {
+  expect(linkState(link({ revokedAt: '2026-12-01T00:00:00.000Z', expiresAt: '2026-11-01T00:00:00.000Z' }), NOW)).toBe('revoked');
+  expect(linkState(link({ expiresAt: '2026-12-01T11:59:59.000Z' }), NOW)).toBe('expired');
+  expect(linkState(link({ expiresAt: null }), NOW)).toBe('active');
+  expect(describeLinkState(link({}), NOW)).toBe('Never expires');
+  expect(describeLinkState(link({ expiresAt: '2026-12-08T12:00:00.000Z' }), NOW)).toBe('Expires in 7 days');
+  expect(describeLinkState(link({ expiresAt: '2026-12-02T11:00:00.000Z' }), NOW)).toBe('Expires in 23 hours');
+  expect(describeLinkState(link({ expiresAt: '2026-12-02T13:00:00.000Z' }), NOW)).toBe('Expires in 1 day');
+  expect(describeLinkState(link({ expiresAt: '2026-12-01T12:30:00.000Z' }), NOW)).toBe('Expires in less than an hour');
+  expect(describeLinkState(link({ expiresAt: '2026-12-01T11:00:00.000Z' }), NOW)).toBe('Expired');
+  expect(describeLink(link({ kind: 'collect', hasPassword: true, uploads: 3, maxUploads: 50 }))).toBe('Guests can add photos · password · 3 of 50 uploads');
+  expect(describeLink(link({ kind: 'view' }))).toBe('Anyone with the link can view');
+});
+
+test('links in use come first, newest first; ended ones after', () => {
+  const sorted = sortLinks(
+    [
+      link({ id: 'old', createdAt: '2026-11-01T00:00:00.000Z' }),
+      link({ id: 'revoked', createdAt: '2026-11-30T00:00:00.000Z', revokedAt: '2026-11-30T01:00:00.000Z' }),
+      link({ id: 'new', createdAt: '2026-11-29T00:00:00.000Z' }),
+    ],
+    NOW,
+  );
+  expect(sorted.map((l) => l.id)).toEqual(['new', 'old', 'revoked']);
+});
+
+test('names, emails and counts as the forms check and show them', () => {
+  expect(albumNameError('  ')).toBe('Enter a name for the album');
+  expect(albumNameError('x'.repeat(101))).toBe('Use at most 100 characters');
+  expect(albumNameError(' Summer ')).toBeUndefined();
+  expect(emailError('')).toBe('Enter an email address');
+  expect(emailError('grace@')).toMatch(/like name@example.com/);
+  expect(emailError(' grace@example.com ')).toBeUndefined();
+  expect([0, 1, 12].map(photoCount)).toEqual(['No photos', '1 photo', '12 photos']);
+});
+
+test('family seats count members and unexpired invites; only the organiser (or someone without a family) invites', () => {
+  const family: Family = {
+    id: 'f',
+    organiserId: 'org',
+    members: [
+      { userId: 'org', email: 'o@x.test', role: 'organiser', joinedAt: '2026-11-01T00:00:00.000Z' },
+      { userId: 'me', email: 'm@x.test', role: 'member', joinedAt: '2026-11-02T00:00:00.000Z' },
+    ],
+    invites: [
+      { id: 'i1', email: 'a@x.test', invitedAt: '2026-11-30T00:00:00.000Z', expiresAt: '2026-12-14T00:00:00.000Z' },
+      { id: 'i2', email: 'b@x.test', invitedAt: '2026-11-01T00:00:00.000Z', expiresAt: '2026-11-15T00:00:00.000Z' },
+    ],
+  };
+  expect(seatsLeft(family, NOW)).toBe(3);
+  expect(seatsLeft(null, NOW)).toBe(5);
+  expect(canInvite(family, 'org')).toBe(true);
+  expect(canInvite(family, 'me')).toBe(false);
+  expect(canInvite(null, 'me')).toBe(true);
+  expect(otherMembers(family, 'me').map((m) => m.userId)).toEqual(['org']);
+  expect(otherMembers(null, 'me')).toEqual([]);
+});
