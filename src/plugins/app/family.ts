@@ -1,8 +1,39 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { FamiliesRepository } from '../../data/families.js';
+import { FamilyService } from '../../family/family-service.js';
+import { INVITE_EMAIL_JOB, inviteEmailJobId, registerInviteEmail } from '../../family/invite-email.js';
+import { MEMBER_JOINED_JOB, memberJoinedEventId, registerMemberJoined } from '../../family/member-joined.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    family: FamilyService;
+  }
+}
 
 /** Family groups: invites by email, members (docs/sharing.md). */
 export default fp(
-  async function family(_app: FastifyInstance) {},
+  async function family(app: FastifyInstance) {
+    const { dynamo, ses, events } = app.aws;
+    const { table, emailFrom, eventBusName } = app.resources;
+    const families = new FamiliesRepository(dynamo, table);
+    registerInviteEmail(app.jobs.registry, { dynamo, table, ses, emailFrom, families });
+    registerMemberJoined(app.jobs.registry, { dynamo, table, events, eventBusName });
+    app.decorate(
+      'family',
+      new FamilyService({
+        families,
+        profileOf: (user) => app.accounts.me(user),
+        // Deterministic job ids: queued again by a retried request, the effect still happens once.
+        enqueueInviteEmail: async (payload) => {
+          await app.jobs.enqueue(INVITE_EMAIL_JOB, payload, { jobId: inviteEmailJobId(payload.inviteId) });
+        },
+        enqueueMemberJoined: async (payload) => {
+          await app.jobs.enqueue(MEMBER_JOINED_JOB, payload, { jobId: memberJoinedEventId(payload) });
+        },
+        log: app.log.child({ component: 'family' }),
+      }),
+    );
+  },
   { name: 'family', dependencies: ['aws', 'jobs', 'accounts'] },
 );

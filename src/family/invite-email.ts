@@ -1,0 +1,99 @@
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { FamiliesRepository } from '../data/families.js';
+import { runOnce } from '../jobs/idempotency.js';
+import type { JobContext, JobRegistry } from '../jobs/registry.js';
+import { renderInviteEmail } from './invite-template.js';
+import { isLive } from './rules.js';
+
+/**
+ * The invite email job: queued once an invite is committed (and again when the same invite is asked for
+ * again), sent by SES at most once per invite (runOnce keyed by the invite id), and not at all once the
+ * invite is gone (withdrawn, declined or accepted before the job ran) or expired.
+ */
+export const INVITE_EMAIL_JOB = 'family-invite-email';
+
+export const inviteEmailJobId = (inviteId: string) => `family-invite-email:${inviteId}`;
+
+export const inviteEmailPayload = z.object({
+  familyId: z.string().min(1).max(64),
+  inviteId: z.string().min(1).max(64),
+  email: z.string().min(1).max(254),
+  organiserEmail: z.string().min(1).max(254),
+  organiserName: z.string().max(256).optional(),
+});
+
+export type InviteEmailPayload = z.infer<typeof inviteEmailPayload>;
+
+const SENDER_NAME = 'AuroraVault';
+
+/**
+ * An SES failure without addresses: SES messages can name them, and the pool logs a failed job's error,
+ * so the message is scrubbed and the original is deliberately not kept as `cause`.
+ */
+export class InviteEmailSendError extends Error {
+  readonly code: string;
+
+  constructor(original: unknown) {
+    const error = original instanceof Error ? original : new Error(String(original));
+    super(`SES SendEmail failed: ${error.name}: ${error.message.replace(/[^\s@<>"',;:()[\]]+@[^\s@<>"',;:()[\]]+/g, '[address]')}`);
+    this.name = 'InviteEmailSendError';
+    this.code = error.name;
+  }
+}
+
+export interface InviteEmailDeps {
+  dynamo: DynamoDBDocumentClient;
+  table: string;
+  ses: SESv2Client;
+  emailFrom: string;
+  families: FamiliesRepository;
+  now?: () => Date;
+}
+
+interface SentMail {
+  messageId: string | null;
+  sentAt: string;
+}
+
+export async function sendInviteEmail(deps: InviteEmailDeps, payload: InviteEmailPayload, ctx: JobContext): Promise<void> {
+  ctx.signal.throwIfAborted();
+  const invite = await deps.families.invite(payload.familyId, payload.email);
+  if (invite?.inviteId !== payload.inviteId || !isLive(invite, (deps.now ?? (() => new Date()))())) {
+    // Never the address: logs leave the service. The job id names the invite.
+    ctx.log.info('family invite no longer pending: no email');
+    return;
+  }
+  const mail = await runOnce<SentMail>(deps.dynamo, deps.table, inviteEmailJobId(payload.inviteId), async () => {
+    const { subject, html, text } = renderInviteEmail({
+      organiserName: payload.organiserName,
+      organiserEmail: payload.organiserEmail,
+      email: invite.email,
+      expiresAt: invite.expiresAt,
+    });
+    // Not aborted by the job's signal: a send SES may already have accepted must not release the claim.
+    const sent = await deps.ses
+      .send(
+        new SendEmailCommand({
+          FromEmailAddress: `${SENDER_NAME} <${deps.emailFrom}>`,
+          Destination: { ToAddresses: [invite.email] },
+          Content: {
+            Simple: {
+              Subject: { Data: subject, Charset: 'UTF-8' },
+              Body: { Html: { Data: html, Charset: 'UTF-8' }, Text: { Data: text, Charset: 'UTF-8' } },
+            },
+          },
+        }),
+      )
+      .catch((error: unknown) => {
+        throw new InviteEmailSendError(error);
+      });
+    return { messageId: sent.MessageId ?? null, sentAt: new Date().toISOString() };
+  });
+  ctx.log.info({ sesMessageId: mail.result.messageId, ran: mail.ran }, mail.ran ? 'family invite email sent' : 'family invite email was already sent');
+}
+
+export function registerInviteEmail(registry: JobRegistry, deps: InviteEmailDeps): void {
+  registry.register<InviteEmailPayload>(INVITE_EMAIL_JOB, (payload, ctx) => sendInviteEmail(deps, payload, ctx), { schema: inviteEmailPayload });
+}
