@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createPresigner } from '../../src/aws/s3-presigner.js';
 import { photoKeys } from '../../src/photos/photo-id.js';
+import { attachmentDisposition, presignedUrlSigner } from '../../src/photos/url-signer.js';
 import { client, registeredUser, startAccountsApp, type ApiClient } from '../helpers/accounts.js';
 import { seedPhoto } from '../helpers/photos.js';
 import { item, jpeg, sha256Base64, type UploadAnswer } from '../helpers/uploads.js';
@@ -196,5 +198,67 @@ describe('photo GET URLs', () => {
       expect({ method, status: refused.status }).toEqual({ method, status: 403 });
     }
     expect(await objectSize(hers.s3Key)).toBe(hers.size);
+  });
+});
+
+describe('object-scoped GET URLs (what album members and link holders get)', () => {
+  /** A GET with the URL's path and query sent exactly as written: no client-side dot-segment resolution. */
+  function rawGet(url: string): Promise<{ status: number; body: Buffer; disposition?: string }> {
+    const { origin, hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const request = http.request({ hostname, port, path: url.slice(origin.length), method: 'GET' }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(chunks), disposition: response.headers['content-disposition'] }));
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  }
+
+  it("open their one object under their one name, whatever is edited in the path or the query; the cache never hands out more", async () => {
+    const [hers, other, his] = await Promise.all([seedPhoto(server.app, ada.userId), seedPhoto(server.app, ada.userId), seedPhoto(server.app, bob.userId)]);
+    const signer = presignedUrlSigner(server.app.presigner);
+    const now = new Date();
+    const name = 'Été (1).jpg';
+    // The owner's URL first, so the object caller is answered from the cache: the same one-key URL.
+    const owners = await signer.signGet(hers.s3Key, now, name);
+    const shared = await signer.signGet(hers.s3Key, now, name, 'object');
+    expect(shared).toBe(owners);
+    const thumbnail = await signer.signGet(photoKeys.thumbnail(ada.userId, hers.photoId), now, undefined, 'object');
+    const bucketPath = `/${server.app.resources.bucket}/`;
+    expect(new URL(shared).pathname).toBe(`${bucketPath}${hers.s3Key}`);
+
+    const issued = await rawGet(shared);
+    expect([issued.status, issued.body.length, issued.disposition]).toEqual([200, hers.size, attachmentDisposition(name)]);
+    expect((await rawGet(thumbnail)).status).toBe(200);
+
+    const origin = new URL(shared).origin;
+    const query = shared.slice(shared.indexOf('?'));
+    const thumbnailQuery = thumbnail.slice(thumbnail.indexOf('?'));
+    const at = (path: string, q = query) => `${origin}${bucketPath}${path}${q}`;
+    const edits: Record<string, string> = {
+      'another photo of hers': at(other.s3Key),
+      'her preview, from the thumbnail URL': at(photoKeys.preview(ada.userId, hers.photoId), thumbnailQuery),
+      'her original, from the thumbnail URL': at(hers.s3Key, thumbnailQuery),
+      "another user's photo": at(his.s3Key),
+      'a longer key': at(`${hers.s3Key}x`),
+      'a dot segment to another photo, raw': at(`${hers.s3Key}/../${other.photoId}`),
+      'a dot segment percent-encoded': at(`${hers.s3Key}/%2E%2E/${other.photoId}`),
+      'a parameter appended': `${shared}&response-content-type=text%2Fhtml`,
+      'another download name': shared.replace(/response-content-disposition=[^&]+/, 'response-content-disposition=attachment%3B%20filename%3D%22evil.html%22'),
+      'the download name taken out': shared.replace(/response-content-disposition=[^&]+&/, ''),
+      'a later expiry': shared.replace(/X-Amz-Expires=\d+/, 'X-Amz-Expires=604800'),
+    };
+    for (const [edit, url] of Object.entries(edits)) {
+      expect({ edit, changed: url !== shared }).toEqual({ edit, changed: true });
+      const answer = await rawGet(url);
+      const code = /<Code>([^<]+)<\/Code>/.exec(answer.body.toString())?.[1];
+      expect({ edit, status: answer.status, code }).toEqual({ edit, status: 403, code: 'SignatureDoesNotMatch' });
+    }
+    // The same key spelled with percent-escapes is the same object: S3 signs the decoded key, re-encoded.
+    const respelled = await rawGet(at(hers.s3Key.replace('photos/', '%70hotos/')));
+    expect([respelled.status, respelled.body.equals(issued.body)]).toEqual([200, true]);
   });
 });
