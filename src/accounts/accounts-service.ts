@@ -116,7 +116,9 @@ export class AccountsService {
       return this.toTokens(result.AuthenticationResult);
     });
     // A confirmation that crashed before its profile was written is completed here.
-    if (!(await this.deps.users.getProfile(claims.sub))) await this.ensureProfile(await this.lookUp(email));
+    const profile = await this.deps.users.getProfile(claims.sub);
+    if (!profile) await this.ensureProfile(await this.lookUp(email));
+    else await this.indexEmail(profile);
     return tokens;
   }
 
@@ -196,7 +198,10 @@ export class AccountsService {
 
   async me(user: AuthenticatedUser): Promise<Profile> {
     const profile = await this.deps.users.getProfile(user.userId);
-    if (profile) return profile;
+    if (profile) {
+      await this.indexEmail(profile);
+      return profile;
+    }
     const found = await this.lookUp(user.username);
     return this.ensureProfile(found);
   }
@@ -229,6 +234,14 @@ export class AccountsService {
     }
     await this.deps.users.revokeTokens(user.userId, this.nowSeconds());
     if (this.deletionHooks.length === 0) await this.deps.users.deleteUser(user.userId);
+  }
+
+  /**
+   * Profiles created before sharing by email get their account-by-email item the first time they are
+   * read here (login, GET /v1/me): a flag on the profile already read, so one write, once.
+   */
+  private async indexEmail(profile: Profile): Promise<void> {
+    if (!profile.emailIndexed) await this.deps.users.indexEmail(profile);
   }
 
   private nowSeconds(): number {

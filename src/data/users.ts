@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Revocation } from '../auth/revocation.js';
 import type { RevocationState } from '../auth/revocation-view.js';
 import { dynamoReads } from '../aws/dynamodb.js';
@@ -18,7 +18,18 @@ export interface Profile {
   photoCount: number;
   bytes: number;
   quotaBytes: number;
+  /**
+   * Set once the account-by-email item (sharing by email) was written for this profile: profiles created
+   * before it existed get it on their next login or GET /v1/me, once.
+   */
+  emailIndexed?: boolean;
 }
+
+/** Who a user is to another user (the members of a shared album). */
+export type PublicProfile = Pick<Profile, 'userId' | 'email' | 'name'>;
+
+/** A cancelled transaction's reason codes, by item index; undefined for any other error. */
+const cancelledCodes = (error: unknown) => (error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((r) => r.Code) : undefined);
 
 const REVOCATION_TTL_SECONDS = 2 * 24 * 3600;
 
@@ -61,16 +72,29 @@ export class UsersRepository {
     return profile as Profile;
   }
 
-  /** Creates the profile unless it exists; true when this call created it. */
+  /**
+   * Creates the profile unless it exists, in one transaction with the account-by-email item (both
+   * conditional); true when this call created the profile. The email item goes to the newest profile
+   * with that address (an account deleted and signed up again): when a newer one already holds it,
+   * the profile is created alone.
+   */
   async createProfile(profile: Profile): Promise<boolean> {
+    const profilePut = {
+      TableName: this.table,
+      Item: { ...keys.profile(profile.userId), ...profile, emailIndexed: true },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    };
     try {
-      await this.dynamo.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keys.profile(profile.userId), ...profile },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await this.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Put: profilePut }, { Put: this.emailItemPut(profile) }] }));
+      return true;
+    } catch (error) {
+      const codes = cancelledCodes(error);
+      if (!codes) throw error;
+      if (codes[0] === 'ConditionalCheckFailed') return false;
+      if (codes[1] !== 'ConditionalCheckFailed') throw error;
+    }
+    try {
+      await this.dynamo.send(new PutCommand(profilePut));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -78,8 +102,97 @@ export class UsersRepository {
     }
   }
 
+  /**
+   * Backfills the account-by-email item of a profile created before it existed (read on login and
+   * GET /v1/me: `emailIndexed` unset), and marks the profile so it happens once.
+   */
+  async indexEmail(profile: Profile): Promise<void> {
+    const mark = {
+      TableName: this.table,
+      Key: keys.profile(profile.userId),
+      UpdateExpression: 'SET emailIndexed = :yes',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':yes': true },
+    };
+    try {
+      await this.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: mark }, { Put: this.emailItemPut(profile) }] }));
+      return;
+    } catch (error) {
+      const codes = cancelledCodes(error);
+      // The profile went meanwhile (account deletion): nothing to index.
+      if (codes?.[0] === 'ConditionalCheckFailed') return;
+      if (codes?.[1] !== 'ConditionalCheckFailed') throw error;
+    }
+    // A newer account holds the address: this profile only needs its mark.
+    try {
+      await this.dynamo.send(new UpdateCommand(mark));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** The user registered with `email` (any case), if any: one GetItem of the account-by-email item. */
+  async findUserIdByEmail(email: string): Promise<string | undefined> {
+    const item = await dynamoReads(this.dynamo).get({ TableName: this.table, Key: keys.accountByEmail(email), ConsistentRead: true });
+    return typeof item?.userId === 'string' ? item.userId : undefined;
+  }
+
+  /** The profiles of these users that exist (BatchGetItem, 100 keys a call), as others see them. */
+  async getPublicProfiles(userIds: string[]): Promise<Map<string, PublicProfile>> {
+    const found = new Map<string, PublicProfile>();
+    const unique = [...new Set(userIds)];
+    for (let start = 0; start < unique.length; start += 100) {
+      let pending: Record<string, unknown>[] = unique.slice(start, start + 100).map((id) => keys.profile(id));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === 5) throw new Error('profiles could not be read (keys left unprocessed)');
+        const answer = await this.dynamo.send(
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: pending, ProjectionExpression: 'userId, email, #name', ExpressionAttributeNames: { '#name': 'name' } } },
+          }),
+        );
+        for (const item of answer.Responses?.[this.table] ?? []) {
+          const { userId, email, name } = item as PublicProfile;
+          found.set(userId, { userId, email, ...(name ? { name } : {}) });
+        }
+        pending = (answer.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Deletes the profile and, first, its account-by-email item unless a newer account holds the
+   * address now: a crash in between leaves the profile, so the caller's retry does both again.
+   */
   async deleteUser(userId: string): Promise<void> {
+    const { Item } = await this.dynamo.send(
+      new GetCommand({ TableName: this.table, Key: keys.profile(userId), ConsistentRead: true, ProjectionExpression: 'email' }),
+    );
+    if (typeof Item?.email === 'string') {
+      try {
+        await this.dynamo.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: keys.accountByEmail(Item.email),
+            ConditionExpression: 'userId = :me',
+            ExpressionAttributeValues: { ':me': userId },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
     await this.dynamo.send(new DeleteCommand({ TableName: this.table, Key: keys.profile(userId) }));
+  }
+
+  /** The account-by-email item of `profile`, unless a newer profile holds the address. */
+  private emailItemPut(profile: Profile) {
+    return {
+      TableName: this.table,
+      Item: { ...keys.accountByEmail(profile.email), userId: profile.userId, createdAt: profile.createdAt },
+      ConditionExpression: 'attribute_not_exists(PK) OR userId = :me OR createdAt < :createdAt',
+      ExpressionAttributeValues: { ':me': profile.userId, ':createdAt': profile.createdAt },
+    };
   }
 
   /**
