@@ -1,4 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AlbumEntriesRepository } from './album-entries.js';
+import { AlbumsRepository, type AlbumDeletion } from './albums.js';
 import { conditionalWrite } from './conditional-write.js';
 import { keys } from './keys.js';
 
@@ -67,12 +69,60 @@ function strip<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-/** Tombstones and account deletions: the work deleting leaves for the sweeper and the jobs. */
+/** The album ids a photo record holds (`albumIds`, a string set kept by src/data/album-entries.ts). */
+export function albumIdsOf(photo: object): string[] {
+  const ids = (photo as { albumIds?: unknown }).albumIds;
+  return ids instanceof Set ? [...(ids as Set<string>)] : Array.isArray(ids) ? (ids as string[]) : [];
+}
+
+/**
+ * Tombstones and account deletions: the work deleting leaves for the sweeper and the jobs; and what
+ * deleting a photo or an account does to albums (a photo leaves every album it is in, an account's
+ * albums go).
+ */
 export class DeletionsRepository {
+  readonly albums: AlbumsRepository;
+  readonly albumEntries: AlbumEntriesRepository;
+
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.albums = new AlbumsRepository(dynamo, table);
+    this.albumEntries = new AlbumEntriesRepository(dynamo, table, this.albums);
+  }
+
+  /**
+   * Takes the photo out of every album it is in (entries, counts, covers). With `trashedAt` (a purge)
+   * only while the photo is still in the trash as read: false when it was restored meanwhile. The
+   * photo's record keeps the albums it has not left yet, so a crash part-way is finished by the retry.
+   */
+  async leaveAlbums(photo: { userId: string; photoId: string }, now: Date, trashedAt?: string): Promise<boolean> {
+    const ref = { photoOwnerId: photo.userId, photoId: photo.photoId };
+    for (const albumId of albumIdsOf(photo)) {
+      const outcome = await this.albumEntries.remove(albumId, [ref], now.toISOString(), trashedAt === undefined ? {} : { trashedAt });
+      if (outcome.get(`${ref.photoOwnerId}/${ref.photoId}`) === 'photoChanged') return false;
+    }
+    return true;
+  }
+
+  /**
+   * Deletes every album the user owns (account deletion), each with its clearing marker due at
+   * `dueAt`; returns the markers written, for the caller to hand to clear-album jobs.
+   */
+  async deleteOwnedAlbums(userId: string, requestedAt: string, dueAt: string): Promise<AlbumDeletion[]> {
+    const deleted: AlbumDeletion[] = [];
+    for (;;) {
+      const { albumIds } = await this.albums.listOwned(userId, 100);
+      if (albumIds.length === 0) return deleted;
+      for (const albumId of albumIds) {
+        const marker = { albumId, ownerId: userId, requestedAt, dueAt };
+        if (await this.albums.delete(marker, requestedAt, dueAt)) deleted.push(marker);
+        // An index item whose album is gone already (a crash between the two): the index goes alone.
+        else await this.albums.deleteKeys([keys.ownedAlbum(userId, albumId)]);
+      }
+    }
+  }
 
   async getTombstone(userId: string, photoId: string): Promise<Tombstone | undefined> {
     const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: keys.tombstone(userId, photoId), ConsistentRead: true }));

@@ -88,6 +88,13 @@ export const keys = {
   /** A share link (view or collect) of an album: its expiry, password hash, revocation, upload count. */
   shareLink: (albumId: string, linkId: string) => ({ PK: `ALBUM#${albumId}`, SK: `LINK#${linkId}` }),
   shareLinkPrefix: 'LINK#',
+  /**
+   * A deleted album whose partition (entries, members, links) and photos' album-id sets are still to
+   * clear: written in the transaction that deletes the album, removed by the clear-album job once
+   * the partition is empty. GSI2 `DUE#ALBUM`: the sweep hands out a clearing whose job was lost.
+   */
+  albumDeletion: (albumId: string) => ({ PK: `ALBUM#${albumId}`, SK: 'DELETION' }),
+  albumDue: (dueAt: string, albumId: string) => ({ GSI2PK: 'DUE#ALBUM', GSI2SK: `${dueAt}#${albumId}` }),
 
   // Family (docs/sharing.md): the family's partition holds its members and pending invites.
   family: (familyId: string) => ({ PK: `FAMILY#${familyId}`, SK: 'FAMILY' }),

@@ -5,7 +5,7 @@ import { HttpProblem } from '../lib/problem.js';
 import type { PhotoJson, PhotoPageJson } from '../schemas/photos.js';
 import { CursorCodec, type CursorKey } from './cursor.js';
 import type { PhotoDeletion } from './photo-deletion.js';
-import { urlWindowStart, type PhotoUrlSigner } from './url-signer.js';
+import { urlWindowStart, type PhotoUrlSigner, type UrlScope } from './url-signer.js';
 
 export const TRASH_DAYS = 30;
 const DAY_MS = 24 * 3600 * 1000;
@@ -137,20 +137,26 @@ export class LibraryService {
   /**
    * The contract's Photo, with URLs signed for the current 10-minute window. Synchronous when the
    * signer already holds the URLs (the common case: a page asks for 180 of them), so a listing does
-   * not pay a promise per URL.
+   * not pay a promise per URL. `scope` is `object` for anyone but the photo's owner (album members,
+   * link holders: docs/sharing.md).
    */
-  toJson(photo: PhotoView): PhotoJson | Promise<PhotoJson> {
+  toJson(photo: PhotoView, scope: UrlScope = 'owner'): PhotoJson | Promise<PhotoJson> {
     const window = urlWindowStart(this.now());
     // Bytes that were never checked against the declared SHA-256 (uploading, processing) or failed it
     // (rejected) are never handed out: an upload URL must not become a way to share arbitrary files.
     // The original downloads under its own name (Content-Disposition, signed into the URL and cached with it).
-    const original = photo.status === 'ready' ? this.deps.signer.signGet(photo.s3Key, window, photo.filename) : undefined;
-    const thumbnail = photo.derivatives ? this.deps.signer.signGet(photo.derivatives.thumbnail, window) : undefined;
-    const preview = photo.derivatives ? this.deps.signer.signGet(photo.derivatives.preview, window) : undefined;
+    const original = photo.status === 'ready' ? this.deps.signer.signGet(photo.s3Key, window, photo.filename, scope) : undefined;
+    const thumbnail = photo.derivatives ? this.deps.signer.signGet(photo.derivatives.thumbnail, window, undefined, scope) : undefined;
+    const preview = photo.derivatives ? this.deps.signer.signGet(photo.derivatives.preview, window, undefined, scope) : undefined;
     if (typeof original === 'object' || typeof thumbnail === 'object' || typeof preview === 'object') {
       return Promise.all([original, thumbnail, preview]).then(([o, t, p]) => photoJson(photo, o, t, p));
     }
     return photoJson(photo, original, thumbnail, preview);
+  }
+
+  /** The thumbnail's URL alone (an album's cover), or undefined while there is none. */
+  thumbnailUrl(photo: PhotoView, scope: UrlScope = 'owner'): string | Promise<string> | undefined {
+    return photo.derivatives ? this.deps.signer.signGet(photo.derivatives.thumbnail, urlWindowStart(this.now()), undefined, scope) : undefined;
   }
 
   private async list(listing: Listing, userId: string, limit: number, cursor: string | undefined): Promise<PhotoPageJson> {

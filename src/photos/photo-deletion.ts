@@ -37,6 +37,10 @@ export class PhotoDeletion {
    * failure: the tombstone is already there and the sweeper retries it.
    */
   async deletePhoto(photo: PhotoRecord, guard: 'trashed' | 'uploading'): Promise<boolean> {
+    // A purged photo leaves its albums first (only a ready photo is ever in one): should this crash or
+    // the removal below fail, the record still names the albums left to leave, and the purge is retried
+    // (its job, or the sweep once the lease ran out). Pinned to the trash entry read: a restore wins.
+    if (guard === 'trashed' && !(await this.deps.deletions.leaveAlbums(photo, this.deps.now(), photo.trashedAt ?? ''))) return false;
     const tombstone = tombstoneFor(photo, this.deps.now(), this.graceMs);
     if (!(await this.deps.photos.remove(photo, guard, tombstone))) return false;
     try {

@@ -28,6 +28,10 @@ export default fp(
     // Keyed by the incarnation (a purged photo uploaded again is a new one with the same id); the detail
     // carries the key as eventId, so a consumer can drop the duplicate a crash right after PutEvents could make.
     const publishUploaded = async (detail: PhotoUploadedDetail) => {
+      // A guest's photo (collect link) joins the albums it was bound for once ready: this step runs
+      // again until it succeeds (redelivery, reconciliation), so a crash cannot lose the placement.
+      // The albums plugin registers after this one: looked up when a photo turns ready.
+      await app.albums.service.placePending(detail.userId, detail.photoId);
       const eventId = `photo-uploaded:${detail.photoId}:${detail.uploadedAt}`;
       await runOnce(dynamo, table, eventId, () => publishEvents(events, eventBusName, [{ type: 'PhotoUploaded', detail: { eventId, ...detail } }]));
     };
