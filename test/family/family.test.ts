@@ -28,7 +28,9 @@ describe('family groups: /v1/family', () => {
   });
   afterAll(() => server.close());
 
-  const users = (count: number, label: string) => Promise.all(Array.from({ length: count }, (_, n) => registeredUser(api, `${label}${n}`)));
+  /** Up to five fresh accounts, registered at once. */
+  const users = async (count: 2 | 3 | 4 | 5, label: string) =>
+    (await Promise.all(Array.from({ length: count }, (_, n) => registeredUser(api, `${label}${n}`)))) as [User, User, User, User, User];
   const view = async (user: User) => {
     const answer = await api.get<FamilyViewJson>('/v1/family', user.accessToken);
     expect(answer.status).toBe(200);
