@@ -434,6 +434,29 @@ describe('CloudFrontUrlSigner, object scope (URLs for anyone but the owner)', ()
     expect(cloudFrontDecides(url.replace('&Hash-Algorithm=SHA256', ''), now)).toBe('bad signature');
   });
 
+  it('the LRU keeps what is used: an entry hit once it has drifted into the older half survives the next evictions', () => {
+    const signer = new CloudFrontUrlSigner({ domain, keyPairId, privateKey: privatePem, maxEntries: 4 });
+    const key = (i: number) => photoKeys.thumbnail(user, `p${i}`);
+    for (let i = 0; i < 4; i++) signer.signGet(key(i), now, undefined, 'object');
+    // p0 is the oldest; a hit moves it to the newest end, so p1 and p2 go first.
+    signer.signGet(key(0), now, undefined, 'object');
+    signer.signGet(key(4), now, undefined, 'object');
+    signer.signGet(key(5), now, undefined, 'object');
+    expect(signer.signatureCount).toBe(6);
+    signer.signGet(key(0), now, undefined, 'object');
+    signer.signGet(key(3), now, undefined, 'object');
+    expect(signer.signatureCount).toBe(6);
+    signer.signGet(key(1), now, undefined, 'object');
+    expect(signer.signatureCount).toBe(7);
+    // The owner's one entry, hit 150 times a page, stays put and stays cached among many object entries.
+    const owner = signer.signGet(photoKeys.original(user, 'x'), now);
+    for (let i = 10; i < 20; i++) {
+      expect(signer.signGet(photoKeys.preview(user, `p${i}`), now)).toBe(owner.replace(photoKeys.original(user, 'x'), photoKeys.preview(user, `p${i}`)));
+      signer.signGet(key(i), now, undefined, 'object');
+    }
+    expect(signer.signatureCount).toBe(18);
+  });
+
   it('the LRU bounds object entries like owner ones', () => {
     const signer = new CloudFrontUrlSigner({ domain, keyPairId, privateKey: privatePem, maxEntries: 3 });
     for (let i = 0; i < 5; i++) signer.signGet(photoKeys.thumbnail(user, `p${i}`), now, undefined, 'object');
