@@ -85,6 +85,17 @@ export const keys = {
   albumMemberPrefix: 'MEMBER#',
   sharedAlbum: (memberId: string, albumId: string) => ({ PK: `USER#${memberId}`, SK: `SHARED#${albumId}` }),
   sharedAlbumPrefix: 'SHARED#',
+  /** GSI1 on the reverse item: "shared with me", newest shared first (the table's SK sorts by album, not by share time). */
+  sharedAlbumTimeline: (memberId: string, addedAt: string, albumId: string) => ({ GSI1PK: `SHARED#${memberId}`, GSI1SK: `${addedAt}#${albumId}` }),
+  /** GSI2 on a member item while its AlbumShared event is owed (the sweep re-enqueues a lost publish job). */
+  albumSharedDue: (dueAt: string, albumId: string, memberId: string) => ({ GSI2PK: 'DUE#ALBUMSHARED', GSI2SK: `${dueAt}#${albumId}#${memberId}` }),
+  /**
+   * A member who left or was removed and whose photos must still leave the album: written in the
+   * membership's delete transaction, deleted by the departure job once they are out; GSI2 lets the
+   * sweep find one whose job was lost.
+   */
+  albumDeparture: (albumId: string, userId: string) => ({ PK: `ALBUM#${albumId}`, SK: `DEPARTED#${userId}` }),
+  albumDepartureDue: (dueAt: string, albumId: string, userId: string) => ({ GSI2PK: 'DUE#DEPARTURE', GSI2SK: `${dueAt}#${albumId}#${userId}` }),
   /** A share link (view or collect) of an album: its expiry, password hash, revocation, upload count. */
   shareLink: (albumId: string, linkId: string) => ({ PK: `ALBUM#${albumId}`, SK: `LINK#${linkId}` }),
   shareLinkPrefix: 'LINK#',
