@@ -31,14 +31,14 @@ export function abilitiesOf(role: AlbumRole): AlbumAbilities {
 /** The owner removes any photo; a contributor only the photos they added; a viewer none. */
 export function canRemovePhoto(role: AlbumRole, photo: AlbumPhoto, userId: string): boolean {
   if (role === 'owner') return true;
-  return role === 'contributor' && photo.addedBy?.userId === userId;
+  return role === 'contributor' && photo.addedBy.userId === userId;
 }
 
 /** The name on a tile: nothing for my own photos, "Guest: Sam" for a collect link's upload. */
 export function addedByLabel(photo: AlbumPhoto, userId: string): string | undefined {
   const by = photo.addedBy;
   if (!by || (by.userId && by.userId === userId)) return undefined;
-  const name = by.name?.trim() || (by.guest ? 'a guest' : 'someone');
+  const name = by.name.trim() || (by.guest ? 'a guest' : 'someone');
   return by.guest ? `Guest: ${name}` : name;
 }
 
@@ -49,29 +49,33 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
  * explained by kind, never silently dropped.
  */
 export function describeBatch(results: readonly BatchResult[], verb: 'added' | 'removed'): { text: string; complete: boolean } {
-  const done = results.filter((r) => r.status === verb).length;
-  const already = results.filter((r) => r.status === (verb === 'added' ? 'alreadyInAlbum' : 'notInAlbum')).length;
-  const other = results.length - done - already;
-  const parts = [`${plural(done, 'photo', 'photos')} ${verb}`];
-  if (already > 0) parts.push(verb === 'added' ? `${already} already in the album` : `${already} not in the album`);
-  if (other > 0) parts.push(`${plural(other, 'photo', 'photos')} could not be ${verb}`);
-  return { text: parts.join(', '), complete: other === 0 };
+  const count = (result: BatchResult['result']) => results.filter((r) => r.result === result).length;
+  const parts = [`${plural(count(verb), 'photo', 'photos')} ${verb}`];
+  if (verb === 'added') {
+    if (count('already') > 0) parts.push(`${count('already')} already in the album`);
+    if (count('notReady') > 0) parts.push(`${plural(count('notReady'), 'photo is', 'photos are')} not ready (still processing or in the trash)`);
+    if (count('notFound') > 0) parts.push(`${plural(count('notFound'), 'photo was', 'photos were')} not found in your library`);
+  } else {
+    if (count('notFound') > 0) parts.push(`${count('notFound')} not in the album`);
+    if (count('forbidden') > 0) parts.push(`${plural(count('forbidden'), 'photo was', 'photos were')} added by someone else`);
+  }
+  const complete = results.every((r) => r.result === verb || r.result === (verb === 'added' ? 'already' : 'notFound'));
+  return { text: parts.join(', '), complete };
 }
 
 export type LinkState = 'active' | 'expired' | 'revoked';
 
 export function linkState(link: ShareLink, now: number): LinkState {
   if (link.revokedAt) return 'revoked';
-  if (link.expiresAt && Date.parse(link.expiresAt) <= now) return 'expired';
+  if (Date.parse(link.expiresAt) <= now) return 'expired';
   return 'active';
 }
 
-/** "Never expires", "Expires in 3 days", "Expires today", "Expired", "Revoked". */
+/** "Expires in 3 days", "Expires in 5 hours", "Expired", "Revoked". */
 export function describeLinkState(link: ShareLink, now: number): string {
   const state = linkState(link, now);
   if (state === 'revoked') return 'Revoked';
   if (state === 'expired') return 'Expired';
-  if (!link.expiresAt) return 'Never expires';
   const hours = (Date.parse(link.expiresAt) - now) / 3_600_000;
   if (hours < 24) return hours < 1 ? 'Expires in less than an hour' : `Expires in ${plural(Math.floor(hours), 'hour', 'hours')}`;
   return `Expires in ${plural(Math.floor(hours / 24), 'day', 'days')}`;
@@ -93,23 +97,34 @@ export function sortLinks(links: readonly ShareLink[], now: number): ShareLink[]
   return [...links].sort((a, b) => rank(a) - rank(b) || Date.parse(b.createdAt) - Date.parse(a.createdAt));
 }
 
+/** Every link expires (the API takes 1 to 365 days). */
 export const EXPIRY_CHOICES = [
   { label: '1 day', days: 1 },
   { label: '7 days', days: 7 },
   { label: '30 days', days: 30 },
-  { label: 'Never', days: undefined },
+  { label: '1 year', days: 365 },
 ] as const;
+
+/** The API's bounds on a link password (stored as a slow hash). */
+export const LINK_PASSWORD = { min: 8, max: 128 } as const;
+
+export function linkPasswordError(password: string): string | undefined {
+  if (password === '') return undefined;
+  if (password.length < LINK_PASSWORD.min) return `Use at least ${LINK_PASSWORD.min} characters, or leave it empty`;
+  if (password.length > LINK_PASSWORD.max) return `Use at most ${LINK_PASSWORD.max} characters`;
+  return undefined;
+}
 
 /** "12 photos", "1 photo", "No photos". */
 export function photoCount(n: number): string {
   return n === 0 ? 'No photos' : plural(n, 'photo', 'photos');
 }
 
-/** An album name as the server takes it: trimmed, 1..100 characters. */
+/** An album name as the server takes it: trimmed, 1..200 characters. */
 export function albumNameError(name: string): string | undefined {
   const trimmed = name.trim();
   if (!trimmed) return 'Enter a name for the album';
-  if (trimmed.length > 100) return 'Use at most 100 characters';
+  if (trimmed.length > 200) return 'Use at most 200 characters';
   return undefined;
 }
 

@@ -85,7 +85,7 @@ export function createAlbums(api: ApiClient, cache: Cache, fetches: FetchQueue):
     try {
       for (const ids of chunk(photoIds)) {
         const answer = await call<BatchAnswer>('post', `/v1/albums/{albumId}/photos${suffix}`, { path: { albumId: id }, body: { photoIds: ids } });
-        results.push(...answer.items);
+        results.push(...answer.results);
       }
     } finally {
       // Counts, cover and pages changed (partly, when a later batch failed).

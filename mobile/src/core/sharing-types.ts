@@ -3,21 +3,21 @@ import type { Photo } from './library';
 // The shapes of the albums, members, links and family routes (docs/sharing.md). Written from the
 // contract until the server's OpenAPI document has them; then these become aliases of the generated types.
 
-export type AlbumRole = 'owner' | 'contributor' | 'viewer';
+export type AlbumRole = 'owner' | 'contributor' | 'viewer' | 'link';
 export type MemberRole = 'viewer' | 'contributor';
 
 export interface Album {
   id: string;
   name: string;
   ownerId: string;
-  ownerName?: string | null;
+  ownerName?: string;
+  /** The caller's role. */
   role: AlbumRole;
   photoCount: number;
-  coverPhotoId?: string | null;
-  /** The cover's (or newest photo's) thumbnail, signed for the caller. */
-  cover?: { thumbnail?: string | null; thumbhash?: string | null } | null;
+  /** The cover's thumbnail, signed for the caller (absent while the photo is in the trash). */
+  cover: { photoId: string; thumbnail?: string } | null;
   createdAt: string;
-  updatedAt?: string;
+  updatedAt: string;
 }
 
 export interface AlbumPage {
@@ -27,12 +27,12 @@ export interface AlbumPage {
 
 /** Who added a photo to an album: a user, or a guest through a collect link (the name they typed). */
 export interface AddedBy {
-  userId?: string | null;
-  name?: string | null;
-  guest?: boolean;
+  userId?: string;
+  name: string;
+  guest: boolean;
 }
 
-export type AlbumPhoto = Photo & { addedBy?: AddedBy | null; addedAt?: string };
+export type AlbumPhoto = Photo & { addedBy: AddedBy; addedAt: string };
 
 export interface AlbumPhotoPage {
   items: AlbumPhoto[];
@@ -42,18 +42,19 @@ export interface AlbumPhotoPage {
 /** One id's outcome of an add or remove batch. */
 export interface BatchResult {
   photoId: string;
-  status: string;
+  result: 'added' | 'already' | 'notFound' | 'notReady' | 'removed' | 'forbidden';
 }
 
 export interface BatchAnswer {
-  items: BatchResult[];
+  results: BatchResult[];
 }
 
 export interface Member {
   userId: string;
-  name?: string | null;
-  email?: string | null;
-  role: AlbumRole;
+  email: string;
+  name?: string;
+  role: 'owner' | 'contributor' | 'viewer';
+  addedAt: string;
 }
 
 export interface MemberList {
@@ -65,15 +66,15 @@ export type LinkKind = 'view' | 'collect';
 export interface ShareLink {
   id: string;
   kind: LinkKind;
-  /** The page a guest opens (/s/{token}); only links the caller may still hand out carry it. */
-  url?: string | null;
-  token?: string | null;
-  expiresAt?: string | null;
-  hasPassword?: boolean;
-  maxUploads?: number | null;
+  token: string;
+  /** The page a guest opens (/s/{token}). */
+  url: string;
+  expiresAt: string;
+  hasPassword: boolean;
   uploads?: number;
-  revokedAt?: string | null;
+  maxUploads?: number;
   createdAt: string;
+  revokedAt?: string;
 }
 
 export interface LinkList {

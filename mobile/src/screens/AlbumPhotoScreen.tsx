@@ -19,9 +19,8 @@ import { describeLoadError } from './library/LibraryStates';
 /** Who added the photo, as the details say it. */
 export function addedByText(photo: AlbumPhoto, userId: string): string {
   const by = photo.addedBy;
-  if (!by) return 'Unknown';
   if (by.userId && by.userId === userId) return 'You';
-  const name = by.name?.trim() || 'Someone';
+  const name = by.name.trim() || 'Someone';
   return by.guest ? `${name} (guest, through a link)` : name;
 }
 
@@ -81,7 +80,7 @@ export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<A
       const [result] = await albums.removePhotos(albumId, [photoId]);
       services.albumsChanged();
       setConfirming(false);
-      if (result && result.status !== 'removed') setMessage({ kind: 'error', text: 'This photo could not be removed from the album' });
+      if (result && result.result !== 'removed') setMessage({ kind: 'error', text: 'This photo could not be removed from the album' });
       else back();
     } catch (error) {
       setConfirming(false);
@@ -145,7 +144,7 @@ export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<A
             ))}
           </View>
           {role === 'owner' ? (
-            <Button variant="secondary" label="Set as cover" onPress={() => void setCover()} busy={busy && !confirming} disabled={album?.coverPhotoId === photoId} />
+            <Button variant="secondary" label="Set as cover" onPress={() => void setCover()} busy={busy && !confirming} disabled={album?.cover?.photoId === photoId} />
           ) : null}
           {canRemovePhoto(role, photo, user.userId) ? <Button variant="danger" label="Remove from album" onPress={() => setConfirming(true)} disabled={busy} /> : null}
         </View>

@@ -21,7 +21,7 @@ import { describeLoadError, OfflineBanner } from './library/LibraryStates';
 import { PhotoGrid } from './library/PhotoGrid';
 
 const GONE = ALBUM_GONE;
-const ROLE_LINE = { owner: undefined, contributor: 'You can add your own photos and remove the ones you added.', viewer: 'You can view the photos.' } as const;
+const ROLE_LINE = { owner: undefined, link: undefined, contributor: 'You can add your own photos and remove the ones you added.', viewer: 'You can view the photos.' } as const;
 
 type Dialog = 'rename' | 'delete' | 'leave' | 'remove' | undefined;
 

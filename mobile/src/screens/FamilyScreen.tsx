@@ -113,7 +113,7 @@ export function FamilyScreen({ navigation }: NativeStackScreenProps<AppRoutes, '
                   <Text style={type.caption}>{member.role === 'organiser' ? `Organiser · ${member.email}` : member.email}</Text>
                 </View>
                 {organiser && member.userId !== user.userId ? (
-                  <Button variant="link" label="Remove" accessibilityLabel={`Remove ${who(member)}`} disabled={!!busy} onPress={() => setConfirm({ kind: 'remove', member })} />
+                  <Button variant="secondary" label="Remove" accessibilityLabel={`Remove ${who(member)}`} disabled={!!busy} onPress={() => setConfirm({ kind: 'remove', member })} />
                 ) : null}
               </View>
             ))}
@@ -136,7 +136,7 @@ export function FamilyScreen({ navigation }: NativeStackScreenProps<AppRoutes, '
                   <Text style={type.caption}>{Date.parse(pending.expiresAt) <= Date.now() ? 'Expired' : 'Invited'}</Text>
                 </View>
                 {organiser ? (
-                  <Button variant="link" label="Withdraw" accessibilityLabel={`Withdraw the invite to ${pending.email}`} disabled={!!busy} onPress={() => void act(`withdraw:${pending.id}`, 'Withdraw the invite', () => service.withdraw(pending.id), 'Invite withdrawn')} />
+                  <Button variant="secondary" label="Withdraw" accessibilityLabel={`Withdraw the invite to ${pending.email}`} disabled={!!busy} onPress={() => void act(`withdraw:${pending.id}`, 'Withdraw the invite', () => service.withdraw(pending.id), 'Invite withdrawn')} />
                 ) : null}
               </View>
             ))}

@@ -8,17 +8,18 @@ import {
   describeLink,
   describeLinkState,
   emailError,
+  linkPasswordError,
   linkState,
   photoCount,
   sortLinks,
 } from '../../src/core/album-rules';
 import { canInvite, otherMembers, seatsLeft } from '../../src/core/family';
-import type { AlbumPhoto, Family, ShareLink } from '../../src/core/sharing-types';
+import type { AlbumPhoto, BatchResult, Family, ShareLink } from '../../src/core/sharing-types';
 import { samplePhoto } from '../helpers/render-app';
 
 const NOW = Date.parse('2026-12-01T12:00:00.000Z');
-const link = (overrides: Partial<ShareLink>): ShareLink => ({ id: 'l', kind: 'view', createdAt: '2026-11-30T12:00:00.000Z', ...overrides });
-const photoBy = (userId: string | null, extra: Partial<AlbumPhoto['addedBy']> = {}): AlbumPhoto => ({ ...samplePhoto(), addedBy: { userId, name: 'Grace', ...extra } });
+const link = (overrides: Partial<ShareLink>): ShareLink => ({ id: 'l', kind: 'view', token: 't', url: 'http://x.test/s/t', hasPassword: false, expiresAt: '2027-01-01T00:00:00.000Z', createdAt: '2026-11-30T12:00:00.000Z', ...overrides });
+const photoBy = (userId: string | undefined, extra: Partial<AlbumPhoto['addedBy']> = {}): AlbumPhoto => ({ ...samplePhoto(), addedAt: '2026-11-30T12:00:00.000Z', addedBy: { userId, name: 'Grace', guest: false, ...extra } });
 
 test('batches of at most 200 ids, in order', () => {
   const ids = Array.from({ length: 401 }, (_, i) => `p${i}`);
@@ -37,7 +38,7 @@ test('each role may do what docs/sharing.md says, and no more', () => {
 test('the owner removes any photo, a contributor only their own, a viewer none', () => {
   const mine = photoBy('me');
   const theirs = photoBy('them');
-  const guest = photoBy(null, { guest: true });
+  const guest = photoBy(undefined, { guest: true });
   expect([mine, theirs, guest].map((p) => canRemovePhoto('owner', p, 'me'))).toEqual([true, true, true]);
   expect([mine, theirs, guest].map((p) => canRemovePhoto('contributor', p, 'me'))).toEqual([true, false, false]);
   expect([mine, theirs, guest].map((p) => canRemovePhoto('viewer', p, 'me'))).toEqual([false, false, false]);
@@ -46,28 +47,31 @@ test('the owner removes any photo, a contributor only their own, a viewer none',
 test('a tile names who added the photo unless it was me; a guest is marked', () => {
   expect(addedByLabel(photoBy('me'), 'me')).toBeUndefined();
   expect(addedByLabel(photoBy('them'), 'me')).toBe('Grace');
-  expect(addedByLabel(photoBy(null, { guest: true, name: 'Sam' }), 'me')).toBe('Guest: Sam');
-  expect(addedByLabel(photoBy(null, { guest: true, name: '  ' }), 'me')).toBe('Guest: a guest');
-  expect(addedByLabel({ ...samplePhoto(), addedBy: null }, 'me')).toBeUndefined();
+  expect(addedByLabel(photoBy(undefined, { guest: true, name: 'Sam' }), 'me')).toBe('Guest: Sam');
+  expect(addedByLabel(photoBy(undefined, { guest: true, name: '  ' }), 'me')).toBe('Guest: a guest');
 });
 
 test('a batch result says what was done and what was not', () => {
-  const results = [
-    { photoId: 'a', status: 'added' },
-    { photoId: 'b', status: 'added' },
-    { photoId: 'c', status: 'alreadyInAlbum' },
-    { photoId: 'd', status: 'notFound' },
+  const results: BatchResult[] = [
+    { photoId: 'a', result: 'added' },
+    { photoId: 'b', result: 'added' },
+    { photoId: 'c', result: 'already' },
+    { photoId: 'd', result: 'notFound' },
+    { photoId: 'e', result: 'notReady' },
   ];
-  expect(describeBatch(results, 'added')).toEqual({ text: '2 photos added, 1 already in the album, 1 photo could not be added', complete: false });
-  expect(describeBatch([{ photoId: 'a', status: 'added' }], 'added')).toEqual({ text: '1 photo added', complete: true });
-  expect(describeBatch([{ photoId: 'a', status: 'removed' }, { photoId: 'b', status: 'notInAlbum' }], 'removed')).toEqual({ text: '1 photo removed, 1 not in the album', complete: true });
+  expect(describeBatch(results, 'added')).toEqual({
+    text: '2 photos added, 1 already in the album, 1 photo is not ready (still processing or in the trash), 1 photo was not found in your library',
+    complete: false,
+  });
+  expect(describeBatch([{ photoId: 'a', result: 'added' }, { photoId: 'b', result: 'already' }], 'added')).toEqual({ text: '1 photo added, 1 already in the album', complete: true });
+  expect(describeBatch([{ photoId: 'a', result: 'removed' }, { photoId: 'b', result: 'notFound' }], 'removed')).toEqual({ text: '1 photo removed, 1 not in the album', complete: true });
+  expect(describeBatch([{ photoId: 'a', result: 'forbidden' }, { photoId: 'b', result: 'forbidden' }], 'removed')).toEqual({ text: '0 photos removed, 2 photos were added by someone else', complete: false });
 });
 
 test('a link is revoked, expired or active, and says when it ends', () => {
   expect(linkState(link({ revokedAt: '2026-12-01T00:00:00.000Z', expiresAt: '2026-11-01T00:00:00.000Z' }), NOW)).toBe('revoked');
   expect(linkState(link({ expiresAt: '2026-12-01T11:59:59.000Z' }), NOW)).toBe('expired');
-  expect(linkState(link({ expiresAt: null }), NOW)).toBe('active');
-  expect(describeLinkState(link({}), NOW)).toBe('Never expires');
+  expect(linkState(link({}), NOW)).toBe('active');
   expect(describeLinkState(link({ expiresAt: '2026-12-08T12:00:00.000Z' }), NOW)).toBe('Expires in 7 days');
   expect(describeLinkState(link({ expiresAt: '2026-12-02T11:00:00.000Z' }), NOW)).toBe('Expires in 23 hours');
   expect(describeLinkState(link({ expiresAt: '2026-12-02T13:00:00.000Z' }), NOW)).toBe('Expires in 1 day');
@@ -91,7 +95,10 @@ test('links in use come first, newest first; ended ones after', () => {
 
 test('names, emails and counts as the forms check and show them', () => {
   expect(albumNameError('  ')).toBe('Enter a name for the album');
-  expect(albumNameError('x'.repeat(101))).toBe('Use at most 100 characters');
+  expect(albumNameError('x'.repeat(201))).toBe('Use at most 200 characters');
+  expect(linkPasswordError('')).toBeUndefined();
+  expect(linkPasswordError('short')).toBe('Use at least 8 characters, or leave it empty');
+  expect(linkPasswordError('long enough')).toBeUndefined();
   expect(albumNameError(' Summer ')).toBeUndefined();
   expect(emailError('')).toBe('Enter an email address');
   expect(emailError('grace@')).toMatch(/like name@example.com/);

@@ -5,7 +5,7 @@ import { photoCount } from '../../core/album-rules';
 import type { Album } from '../../core/sharing-types';
 import { colors, radius, space, type } from '../../ui/theme';
 
-const ROLE_WORDS = { owner: 'Owner', contributor: 'Can add photos', viewer: 'Can view' } as const;
+const ROLE_WORDS = { owner: 'Owner', contributor: 'Can add photos', viewer: 'Can view', link: 'Can view' } as const;
 
 /** What the card says under the name: the count, and for a shared album whose it is and what I may do. */
 export function albumSubtitle(album: Album, shared: boolean): string {
@@ -31,9 +31,8 @@ export const AlbumCard = memo(function AlbumCard(props: { album: Album; width: n
       <View style={[styles.cover, { height: width }]}>
         {thumbnail ? (
           <Image
-            source={{ uri: thumbnail, cacheKey: `album-cover:${album.id}:${album.coverPhotoId ?? ''}` }}
-            placeholder={album.cover?.thumbhash ? { thumbhash: album.cover.thumbhash } : undefined}
-            placeholderContentFit="cover"
+            // The signed URL changes every few minutes; a photo's thumbnail never does.
+            source={{ uri: thumbnail, cacheKey: `thumbnail:${album.cover!.photoId}` }}
             contentFit="cover"
             transition={120}
             style={styles.fill}

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { StyleSheet, Text, View } from 'react-native';
 import { useServices, useSession } from '../../app/session';
-import { describeLink, describeLinkState, EXPIRY_CHOICES, linkState, sortLinks } from '../../core/album-rules';
+import { describeLink, describeLinkState, EXPIRY_CHOICES, linkPasswordError, linkState, sortLinks } from '../../core/album-rules';
 import { toApiError } from '../../core/errors';
 import type { LinkKind, ShareLink } from '../../core/sharing-types';
 import { Segmented } from '../../ui/bars';
@@ -19,10 +19,10 @@ const KINDS: { value: LinkKind; label: string }[] = [
   { value: 'collect', label: 'Collect link' },
 ];
 
-/** The link a guest opens: the server's URL, else the page's address on the API's origin. */
-export function linkUrl(link: ShareLink, origin: string): string | undefined {
-  if (link.url) return link.url;
-  return link.token ? `${origin.replace(/\/+$/, '')}/s/${link.token}` : undefined;
+/** The link a guest opens: the server's URL (absolute), else the page's address on the API's origin. */
+export function linkUrl(link: ShareLink, origin: string): string {
+  if (/^https?:\/\//.test(link.url)) return link.url;
+  return `${origin.replace(/\/+$/, '')}${link.url.startsWith('/') ? link.url : `/s/${link.token}`}`;
 }
 
 /** Public links of the album: make a view or collect link (expiry, optional password), copy, revoke. */
@@ -30,11 +30,10 @@ export function ShareLinks(props: { albumId: string }) {
   const { albums } = useServices();
   const origin = useSession().api.http.defaults.baseURL ?? '';
   const [links, setLinks] = useState<ShareLink[] | undefined>();
-  // A link's token is shown when it is made; the list may not repeat it, so this session keeps it.
-  const [made, setMade] = useState<Record<string, string>>({});
   const [kind, setKind] = useState<LinkKind>('view');
   const [expiry, setExpiry] = useState<Expiry>('7 days');
   const [password, setPassword] = useState('');
+  const [passwordProblem, setPasswordProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
   const [message, setMessage] = useState<{ kind: 'success' | 'error' | 'info'; text: string } | undefined>();
   const [revoking, setRevoking] = useState<ShareLink | undefined>();
@@ -49,13 +48,14 @@ export function ShareLinks(props: { albumId: string }) {
   useEffect(() => void load(), [load]);
 
   async function create() {
+    const problem = linkPasswordError(password);
+    setPasswordProblem(problem);
+    if (problem) return;
     setBusy('create');
     setMessage(undefined);
     try {
       const days = EXPIRY_CHOICES.find((choice) => choice.label === expiry)?.days;
-      const link = await albums.createLink(props.albumId, { kind, ...(days ? { expiresInDays: days } : {}), ...(password ? { password } : {}) });
-      const url = linkUrl(link, origin);
-      if (url) setMade((current) => ({ ...current, [link.id]: url }));
+      await albums.createLink(props.albumId, { kind, expiresInDays: days, ...(password ? { password } : {}) });
       setPassword('');
       setMessage({ kind: 'success', text: kind === 'view' ? 'View link created: anyone with it can see the album.' : 'Collect link created: anyone with it can add photos.' });
       await load();
@@ -97,7 +97,7 @@ export function ShareLinks(props: { albumId: string }) {
         <Text style={type.caption}>{kind === 'view' ? 'Anyone with the link sees the album, without an account.' : 'Anyone with the link can add photos to the album, without an account.'}</Text>
         <Text style={type.label}>Expires after</Text>
         <Segmented label="Expires after" options={EXPIRY_OPTIONS} value={expiry} onChange={setExpiry} />
-        <TextField label="Password (optional)" value={password} onChangeText={setPassword} secureTextEntry autoComplete="new-password" textContentType="newPassword" />
+        <TextField label="Password (optional)" value={password} onChangeText={(text) => (setPassword(text), setPasswordProblem(undefined))} error={passwordProblem} hint="At least 8 characters; guests type it to open the link" secureTextEntry autoComplete="new-password" textContentType="newPassword" />
         <Button label={kind === 'view' ? 'Create view link' : 'Create collect link'} onPress={() => void create()} busy={busy === 'create'} disabled={!!busy} />
       </View>
       {message ? <Banner kind={message.kind}>{message.text}</Banner> : null}
@@ -105,7 +105,7 @@ export function ShareLinks(props: { albumId: string }) {
         <Text style={type.caption}>No links yet.</Text>
       ) : (
         sortLinks(links, now).map((link) => {
-          const url = made[link.id] ?? linkUrl(link, origin);
+          const url = linkUrl(link, origin);
           const active = linkState(link, now) === 'active';
           return (
             <View key={link.id} style={[shareStyles.card, !active && styles.inactive]} testID={`link-${link.id}`} accessibilityLabel={`${link.kind === 'view' ? 'View' : 'Collect'} link`}>
@@ -124,7 +124,7 @@ export function ShareLinks(props: { albumId: string }) {
               {active ? (
                 <View style={styles.actions}>
                   {url ? <Button variant="secondary" label={COPY_LABEL} onPress={() => void copy(url)} /> : null}
-                  <Button variant="link" label="Revoke" accessibilityLabel={`Revoke ${link.kind} link`} disabled={!!busy} onPress={() => setRevoking(link)} />
+                  <Button variant="secondary" label="Revoke" accessibilityLabel={`Revoke ${link.kind} link`} disabled={!!busy} onPress={() => setRevoking(link)} />
                 </View>
               ) : null}
             </View>

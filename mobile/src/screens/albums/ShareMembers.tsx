@@ -141,7 +141,7 @@ export function ShareMembers(props: { albumId: string }) {
                 <Text style={type.caption}>{ROLE_NAMES[member.role]}</Text>
               </View>
               {member.role !== 'owner' ? (
-                <Button variant="link" label="Remove" accessibilityLabel={`Remove ${who(member)}`} disabled={!!busy} onPress={() => setRemoving(member)} />
+                <Button variant="secondary" label="Remove" accessibilityLabel={`Remove ${who(member)}`} disabled={!!busy} onPress={() => setRemoving(member)} />
               ) : null}
             </View>
           ))
