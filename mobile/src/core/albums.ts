@@ -1,23 +1,12 @@
 import type { ApiClient } from './api-client';
-import type { HttpMethod } from './api-types';
+import type { Body, Operation, PathsWith } from './api-types';
 import { chunk } from './album-rules';
 import type { Cache, SwrResult } from './cache';
 import { toApiError } from './errors';
 import type { FetchQueue } from './fetch-queue';
-import type {
-  Album,
-  AlbumPage,
-  AlbumPhoto,
-  AlbumPhotoPage,
-  BatchAnswer,
-  BatchResult,
-  LinkList,
-  Member,
-  MemberList,
-  MemberRole,
-  NewLink,
-  ShareLink,
-} from './sharing-types';
+import type { Album, AlbumPage, AlbumPhoto, AlbumPhotoPage, BatchResult, Member, MemberRole, ShareLink } from './sharing-types';
+
+export type NewLink = Body<Operation<'/v1/albums/{albumId}/links', 'post'>>;
 
 /** One page of an album's grid, as the timeline's. */
 export const ALBUM_PAGE_SIZE = 60;
@@ -56,20 +45,15 @@ export interface Albums {
   revokeLink(id: string, linkId: string): Promise<void>;
 }
 
-type CallOptions = { path?: Record<string, string>; query?: Record<string, string | number>; body?: unknown };
-
 /**
  * The albums, sharing and family routes. Reads go through the stale-while-revalidate cache (the lists
  * and an album's first pages open offline) and, when they found no network, wait in the pending fetch
  * queue; mutations go straight to the server and drop what they made stale.
  */
 export function createAlbums(api: ApiClient, cache: Cache, fetches: FetchQueue): Albums {
-  // The routes are called by their path strings: the generated types cover the ones the server documents.
-  const call = <T>(method: HttpMethod, path: string, options?: CallOptions): Promise<T> =>
-    api.request(method as 'get', path as '/v1/me', options as never) as unknown as Promise<T>;
-
-  async function read<T>(key: string, path: string, options: { path?: Record<string, string>; query?: Record<string, string | number> }): Promise<SwrResult<T>> {
-    const result = await cache.swr<T>(key, () => call<T>('get', path, options));
+  /** A cached GET; `path` and `options` are also what the fetch queue replays when it found no network. */
+  async function read<T>(key: string, path: PathsWith<'get'>, options: { path?: Record<string, string>; query?: Record<string, string | number> }): Promise<SwrResult<T>> {
+    const result = await cache.swr<T>(key, () => api.request('get', path, options as never) as Promise<T>);
     const fresh = result.fresh.catch(async (error: unknown) => {
       if (toApiError(error).isNetworkError) await fetches.add({ key, path, pathParams: options.path, query: options.query });
       throw error;
@@ -80,11 +64,13 @@ export function createAlbums(api: ApiClient, cache: Cache, fetches: FetchQueue):
 
   const pageQuery = (limit: number, cursor: string | undefined): Record<string, string | number> => (cursor ? { limit, cursor } : { limit });
 
-  async function batches(id: string, suffix: '' | '/remove', photoIds: readonly string[]): Promise<BatchResult[]> {
+  async function batches(id: string, verb: 'add' | 'remove', photoIds: readonly string[]): Promise<BatchResult[]> {
     const results: BatchResult[] = [];
     try {
       for (const ids of chunk(photoIds)) {
-        const answer = await call<BatchAnswer>('post', `/v1/albums/{albumId}/photos${suffix}`, { path: { albumId: id }, body: { photoIds: ids } });
+        const options = { path: { albumId: id }, body: { photoIds: ids } };
+        const answer =
+          verb === 'add' ? await api.request('post', '/v1/albums/{albumId}/photos', options) : await api.request('post', '/v1/albums/{albumId}/photos/remove', options);
         results.push(...answer.results);
       }
     } finally {
@@ -117,7 +103,7 @@ export function createAlbums(api: ApiClient, cache: Cache, fetches: FetchQueue):
       }
       cursor = undefined;
       for (let i = 0; i < MAX_PAGES_SEARCHED; i++) {
-        const page: AlbumPhotoPage = await call<AlbumPhotoPage>('get', '/v1/albums/{albumId}/photos', { path: { albumId: id }, query: pageQuery(ALBUM_PAGE_SIZE, cursor) });
+        const page: AlbumPhotoPage = await api.request('get', '/v1/albums/{albumId}/photos', { path: { albumId: id }, query: { limit: ALBUM_PAGE_SIZE, ...(cursor ? { cursor } : {}) } });
         await cache.set(albumCacheNames.photos(id, cursor), page);
         const found = page.items.find((p) => p.id === photoId);
         if (found || !page.nextCursor) return found;
@@ -126,34 +112,36 @@ export function createAlbums(api: ApiClient, cache: Cache, fetches: FetchQueue):
       return undefined;
     },
     async create(name) {
-      const album = await call<Album>('post', '/v1/albums', { body: { name: name.trim() } });
+      const album = await api.request('post', '/v1/albums', { body: { name: name.trim() } });
       await cache.set(albumCacheNames.album(album.id), album);
       await cache.remove(albumCacheNames.mine(undefined));
       return album;
     },
     async update(id, change) {
-      const album = await call<Album>('patch', '/v1/albums/{albumId}', { path: { albumId: id }, body: change });
+      const album = await api.request('patch', '/v1/albums/{albumId}', { path: { albumId: id }, body: change });
       await cache.set(albumCacheNames.album(id), album);
       await cache.remove(albumCacheNames.mine(undefined));
       return album;
     },
     async delete(id) {
       try {
-        await call<void>('delete', '/v1/albums/{albumId}', { path: { albumId: id } });
+        await api.request('delete', '/v1/albums/{albumId}', { path: { albumId: id } });
       } finally {
         await forgetAlbum(id);
       }
     },
-    addPhotos: (id, photoIds) => batches(id, '', photoIds),
-    removePhotos: (id, photoIds) => batches(id, '/remove', photoIds),
-    members: async (id) => (await call<MemberList>('get', '/v1/albums/{albumId}/members', { path: { albumId: id } })).items,
-    share: (id, email, role) => call<Member>('post', '/v1/albums/{albumId}/members', { path: { albumId: id }, body: { email: email.trim(), role } }),
+    addPhotos: (id, photoIds) => batches(id, 'add', photoIds),
+    removePhotos: (id, photoIds) => batches(id, 'remove', photoIds),
+    members: async (id) => (await api.request('get', '/v1/albums/{albumId}/members', { path: { albumId: id } })).items,
+    share: (id, email, role) => api.request('post', '/v1/albums/{albumId}/members', { path: { albumId: id }, body: { email: email.trim(), role } }),
     async removeMember(id, userId) {
-      await call<void>('delete', '/v1/albums/{albumId}/members/{userId}', { path: { albumId: id, userId } });
+      await api.request('delete', '/v1/albums/{albumId}/members/{userId}', { path: { albumId: id, userId } });
       await cache.remove(albumCacheNames.shared(undefined));
     },
-    links: async (id) => (await call<LinkList>('get', '/v1/albums/{albumId}/links', { path: { albumId: id } })).items,
-    createLink: (id, link) => call<ShareLink>('post', '/v1/albums/{albumId}/links', { path: { albumId: id }, body: link }),
-    revokeLink: (id, linkId) => call<void>('delete', '/v1/albums/{albumId}/links/{linkId}', { path: { albumId: id, linkId } }),
+    links: async (id) => (await api.request('get', '/v1/albums/{albumId}/links', { path: { albumId: id } })).items,
+    createLink: (id, link) => api.request('post', '/v1/albums/{albumId}/links', { path: { albumId: id }, body: link }),
+    async revokeLink(id, linkId) {
+      await api.request('delete', '/v1/albums/{albumId}/links/{linkId}', { path: { albumId: id, linkId } });
+    },
   };
 }

@@ -21,14 +21,12 @@ export interface FamilyService {
 }
 
 export function createFamily(api: ApiClient, cache: Cache, fetches: FetchQueue): FamilyService {
-  const call = <T>(method: 'get' | 'post' | 'delete', path: string, options?: { path?: Record<string, string>; body?: unknown }): Promise<T> =>
-    api.request(method as 'get', path as '/v1/me', options as never) as unknown as Promise<T>;
   // Every change makes the saved view stale: the screen reads it again.
   const changed = <T>(work: Promise<T>): Promise<T> => work.finally(() => cache.remove(FAMILY_KEY));
 
   return {
     async view() {
-      const result = await cache.swr<FamilyView>(FAMILY_KEY, () => call<FamilyView>('get', '/v1/family'));
+      const result = await cache.swr<FamilyView>(FAMILY_KEY, () => api.request('get', '/v1/family'));
       const fresh = result.fresh.catch(async (error: unknown) => {
         if (toApiError(error).isNetworkError) await fetches.add({ key: FAMILY_KEY, path: '/v1/family' });
         throw error;
@@ -36,11 +34,11 @@ export function createFamily(api: ApiClient, cache: Cache, fetches: FetchQueue):
       fresh.catch(() => undefined);
       return { cached: result.cached, fresh };
     },
-    invite: (email) => changed(call<void>('post', '/v1/family/invites', { body: { email: email.trim() } })),
-    withdraw: (inviteId) => changed(call<void>('delete', '/v1/family/invites/{inviteId}', { path: { inviteId } })),
-    accept: (familyId) => changed(call<Family>('post', '/v1/family/invitations/{familyId}/accept', { path: { familyId } })),
-    decline: (familyId) => changed(call<void>('post', '/v1/family/invitations/{familyId}/decline', { path: { familyId } })),
-    removeMember: (userId) => changed(call<void>('delete', '/v1/family/members/{userId}', { path: { userId } })),
+    invite: (email) => changed(api.request('post', '/v1/family/invites', { body: { email: email.trim() } })).then(() => undefined),
+    withdraw: (inviteId) => changed(api.request('delete', '/v1/family/invites/{inviteId}', { path: { inviteId } })),
+    accept: (familyId) => changed(api.request('post', '/v1/family/invitations/{familyId}/accept', { path: { familyId } })),
+    decline: (familyId) => changed(api.request('post', '/v1/family/invitations/{familyId}/decline', { path: { familyId } })),
+    removeMember: (userId) => changed(api.request('delete', '/v1/family/members/{userId}', { path: { userId } })),
   };
 }
 
