@@ -200,32 +200,40 @@ export class FamiliesRepository {
   }
 
   /**
-   * The organiser, alone, leaves: the family, its last member and its pending invites go. The family item
-   * must still hold exactly what was read (one member, the seats of these invites), so an invite or a
-   * join racing it makes it fail instead of leaving orphans.
+   * The family goes with every member and pending invite read (the organiser leaving alone, or the
+   * organiser's account deleted). The family item must still count exactly what was read, and each member
+   * and invite must still be the one read, so a join, a leave or an invite racing it makes it fail
+   * instead of leaving a member of a family that no longer exists.
    */
   async dissolve(state: FamilyState): Promise<boolean> {
     const { head } = state;
-    const [organiser] = state.members;
-    if (state.members.length !== 1 || !organiser) throw new Error('only a family of one is dissolved');
     return this.transact([
       {
         Delete: {
           TableName: this.table,
           Key: keys.family(head.familyId),
-          ConditionExpression: 'memberCount = :one AND seats = :seats',
-          ExpressionAttributeValues: { ':one': 1, ':seats': head.seats },
+          ConditionExpression: 'memberCount = :members AND seats = :seats',
+          ExpressionAttributeValues: { ':members': state.members.length, ':seats': state.members.length + state.invites.length },
         },
       },
-      { Delete: { TableName: this.table, Key: keys.familyMember(head.familyId, organiser.userId) } },
-      {
-        Delete: {
-          TableName: this.table,
-          Key: keys.familyOf(organiser.userId),
-          ConditionExpression: 'familyId = :family',
-          ExpressionAttributeValues: { ':family': head.familyId },
+      ...state.members.flatMap((member): TransactItem[] => [
+        {
+          Delete: {
+            TableName: this.table,
+            Key: keys.familyMember(head.familyId, member.userId),
+            ConditionExpression: 'joinedAt = :joined',
+            ExpressionAttributeValues: { ':joined': member.joinedAt },
+          },
         },
-      },
+        {
+          Delete: {
+            TableName: this.table,
+            Key: keys.familyOf(member.userId),
+            ConditionExpression: 'familyId = :family',
+            ExpressionAttributeValues: { ':family': head.familyId },
+          },
+        },
+      ]),
       ...state.invites.flatMap((invite): TransactItem[] => [
         this.inviteDelete(invite),
         { Delete: { TableName: this.table, Key: keys.familyInvitation(invite.email, invite.familyId) } },

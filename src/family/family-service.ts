@@ -201,6 +201,24 @@ export class FamilyService {
     throw busy();
   }
 
+  /**
+   * An account being deleted leaves its family at once (DELETE /v1/me runs this before the account goes;
+   * repeating it is harmless): a member is removed; an organiser's family is dissolved, so its other
+   * members are free to found or join another. Invitations to the address expire on their own.
+   */
+  async leaveOnAccountDeletion(user: AuthenticatedUser): Promise<void> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const current = await this.stateOf(user.userId);
+      if (!current) return;
+      const { state } = current;
+      const member = state.members.find((candidate) => candidate.userId === user.userId)!;
+      const written = state.head.organiserId === user.userId ? await this.deps.families.dissolve(state) : await this.deps.families.removeMember(member);
+      if (written) return;
+      await backoff(attempt);
+    }
+    throw busy();
+  }
+
   /** The caller's family, read whole; undefined when they have none. */
   private async stateOf(userId: string): Promise<{ familyId: string; state: FamilyState } | undefined> {
     const familyId = await this.deps.families.familyOf(userId);

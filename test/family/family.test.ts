@@ -255,6 +255,21 @@ describe('family groups: /v1/family', () => {
     expect((await invite(leaver, organiser.email)).status).toBe(201);
   }, 60_000);
 
+  it('a deleted account leaves its family: a member frees their seat, an organiser\'s family is dissolved', async () => {
+    const [organiser, member, other, invitee] = await users(4, 'fam-deleted');
+    const familyId = await familyOf(organiser, [member, other]);
+    expect((await invite(organiser, invitee.email)).status).toBe(201);
+    expect((await api.delete('/v1/me', member.accessToken)).status).toBe(202);
+    expect((await view(organiser)).family!.members.map((m) => m.userId)).toEqual([organiser.userId, other.userId]);
+
+    expect((await api.delete('/v1/me', organiser.accessToken)).status).toBe(202);
+    expect(await view(other)).toEqual({ family: null, invitations: [] });
+    expect((await view(invitee)).invitations).toEqual([]);
+    expect((await accept(invitee, familyId)).status).toBe(404);
+    // Free again: the former member founds a family of their own.
+    expect((await invite(other, invitee.email)).status).toBe(201);
+  }, 60_000);
+
   it('an expired invite takes no seat, is not listed and cannot be accepted; inviting again replaces it', async () => {
     const [organiser, invitee] = await users(2, 'fam-expired');
     // The same service and table, on a clock 15 days back: its invite is expired now.

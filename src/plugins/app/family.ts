@@ -19,21 +19,21 @@ export default fp(
     const families = new FamiliesRepository(dynamo, table);
     registerInviteEmail(app.jobs.registry, { dynamo, table, ses, emailFrom, families });
     registerMemberJoined(app.jobs.registry, { dynamo, table, events, eventBusName });
-    app.decorate(
-      'family',
-      new FamilyService({
-        families,
-        profileOf: (user) => app.accounts.me(user),
-        // Deterministic job ids: queued again by a retried request, the effect still happens once.
-        enqueueInviteEmail: async (payload) => {
-          await app.jobs.enqueue(INVITE_EMAIL_JOB, payload, { jobId: inviteEmailJobId(payload.inviteId) });
-        },
-        enqueueMemberJoined: async (payload) => {
-          await app.jobs.enqueue(MEMBER_JOINED_JOB, payload, { jobId: memberJoinedEventId(payload) });
-        },
-        log: app.log.child({ component: 'family' }),
-      }),
-    );
+    const service = new FamilyService({
+      families,
+      profileOf: (user) => app.accounts.me(user),
+      // Deterministic job ids: queued again by a retried request, the effect still happens once.
+      enqueueInviteEmail: async (payload) => {
+        await app.jobs.enqueue(INVITE_EMAIL_JOB, payload, { jobId: inviteEmailJobId(payload.inviteId) });
+      },
+      enqueueMemberJoined: async (payload) => {
+        await app.jobs.enqueue(MEMBER_JOINED_JOB, payload, { jobId: memberJoinedEventId(payload) });
+      },
+      log: app.log.child({ component: 'family' }),
+    });
+    app.decorate('family', service);
+    // A deleted account must not keep a seat, nor leave a family without its organiser.
+    app.accounts.onDeleteAccount((user) => service.leaveOnAccountDeletion(user));
   },
   { name: 'family', dependencies: ['aws', 'jobs', 'accounts'] },
 );
