@@ -140,6 +140,26 @@ export class AlbumsService {
   }
 
   /**
+   * Account deletion (a hook of DELETE /v1/me, which the caller repeats should it fail: every step is
+   * idempotent): the user's albums go as a DELETE of each would, and their photos leave the albums
+   * others share with them, counts kept exact.
+   */
+  async deleteAccountAlbums(userId: string): Promise<void> {
+    for (let ids = await this.deps.albums.ownedIds(userId); ids.length > 0; ids = await this.deps.albums.ownedIds(userId)) {
+      for (const albumId of ids) {
+        const deletion = { albumId, ownerId: userId, requestedAt: this.now().toISOString(), dueAt: new Date(this.now().getTime() + this.deps.clearLeaseMs).toISOString() };
+        // The album and its index item go together, so an index item without its album is never
+        // written; should one exist, it goes alone (else this loop would see it forever).
+        if (!(await this.deps.albums.delete(deletion, deletion.requestedAt, deletion.dueAt))) await this.deps.albums.deleteKeys([keys.ownedAlbum(userId, albumId)]);
+        else await this.deps.requestClear(deletion).catch((error: unknown) => this.deps.log?.warn({ err: error, albumId }, 'album clearing not enqueued: the sweep hands it out when due'));
+      }
+    }
+    for await (const albumIds of this.deps.albums.sharedWith(userId)) {
+      for (const albumId of albumIds) await this.editor.removeContributions(albumId, userId);
+    }
+  }
+
+  /**
    * The album's photos, newest taken first; photos in the trash, rejected or gone are left out.
    * URLs are owner-scoped only for the caller's own photos (never for a link). The cursor is bound
    * to the album and the caller (a link's id for link holders).

@@ -228,6 +228,10 @@ export class AlbumEntriesRepository {
         const outcome = await transact(this.dynamo, items);
         if (outcome.ok) {
           for (const { ref } of pending) outcomes.set(refKey(ref), 'removed');
+          // The next chunk's condition pins the cover as it is now.
+          if (album && pending.some(({ ref }) => ref.photoId === album!.coverPhotoId && ref.photoOwnerId === album!.coverOwnerId)) {
+            album = { ...album, coverPhotoId: undefined, coverOwnerId: undefined };
+          }
           break;
         }
         if (head.length > 0 && outcome.failed.has(0)) {

@@ -116,7 +116,7 @@ export class AlbumsRepository {
   }
 
   /** A page of the owner's album ids, newest first (album ids sort by creation). */
-  async listOwned(ownerId: string, limit: number, startKey?: Item): Promise<{ albumIds: string[]; lastKey?: Item }> {
+  async listOwned(ownerId: string, limit: number, startKey?: Item, consistent = false): Promise<{ albumIds: string[]; lastKey?: Item }> {
     const result = await this.dynamo.send(
       new QueryCommand({
         TableName: this.table,
@@ -125,6 +125,7 @@ export class AlbumsRepository {
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
+        ConsistentRead: consistent,
       }),
     );
     return { albumIds: (result.Items ?? []).map((item) => item.albumId as string), lastKey: result.LastEvaluatedKey };
@@ -243,6 +244,30 @@ export class AlbumsRepository {
         pending = (answer.UnprocessedItems?.[this.table] as Item[] | undefined) ?? [];
       }
     }
+  }
+
+  /** Up to 100 of the user's own album ids, as they are now (account deletion: whatever is left). */
+  async ownedIds(ownerId: string): Promise<string[]> {
+    return (await this.listOwned(ownerId, 100, undefined, true)).albumIds;
+  }
+
+  /** The albums shared with a user (the reverse items members.ts keeps), page by page. */
+  async *sharedWith(userId: string): AsyncGenerator<string[]> {
+    let startKey: Item | undefined;
+    do {
+      const result = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.profile(userId).PK, ':prefix': keys.sharedAlbumPrefix },
+          ProjectionExpression: 'SK',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      yield (result.Items ?? []).map((item) => (item.SK as string).slice(keys.sharedAlbumPrefix.length));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
   }
 
   /** The user ids of the album's members (members may have added photos; members.ts owns these items). */

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlbumEntriesRepository } from './album-entries.js';
-import { AlbumsRepository, type AlbumDeletion } from './albums.js';
+import { AlbumsRepository } from './albums.js';
 import { conditionalWrite } from './conditional-write.js';
 import { keys } from './keys.js';
 
@@ -77,8 +77,7 @@ export function albumIdsOf(photo: object): string[] {
 
 /**
  * Tombstones and account deletions: the work deleting leaves for the sweeper and the jobs; and what
- * deleting a photo or an account does to albums (a photo leaves every album it is in, an account's
- * albums go).
+ * deleting a photo does to albums (it leaves every album it is in).
  */
 export class DeletionsRepository {
   readonly albums: AlbumsRepository;
@@ -104,24 +103,6 @@ export class DeletionsRepository {
       if (outcome.get(`${ref.photoOwnerId}/${ref.photoId}`) === 'photoChanged') return false;
     }
     return true;
-  }
-
-  /**
-   * Deletes every album the user owns (account deletion), each with its clearing marker due at
-   * `dueAt`; returns the markers written, for the caller to hand to clear-album jobs.
-   */
-  async deleteOwnedAlbums(userId: string, requestedAt: string, dueAt: string): Promise<AlbumDeletion[]> {
-    const deleted: AlbumDeletion[] = [];
-    for (;;) {
-      const { albumIds } = await this.albums.listOwned(userId, 100);
-      if (albumIds.length === 0) return deleted;
-      for (const albumId of albumIds) {
-        const marker = { albumId, ownerId: userId, requestedAt, dueAt };
-        if (await this.albums.delete(marker, requestedAt, dueAt)) deleted.push(marker);
-        // An index item whose album is gone already (a crash between the two): the index goes alone.
-        else await this.albums.deleteKeys([keys.ownedAlbum(userId, albumId)]);
-      }
-    }
   }
 
   async getTombstone(userId: string, photoId: string): Promise<Tombstone | undefined> {

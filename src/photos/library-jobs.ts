@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { clearAlbumJob } from '../albums/album-jobs.js';
 import type { AccountDeletion, DeletionsRepository } from '../data/deletions.js';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
 import type { JobQueue } from '../jobs/job-queue.js';
@@ -140,17 +139,10 @@ export class LibraryJobs {
     const deletion = { ...found, ...lease };
     const stopAt = this.now().getTime() + this.runBudgetMs;
 
-    // The user's albums go for everyone at once; their partitions are cleared by clear-album jobs
-    // (the markers are durable: the album sweep hands out any whose job is lost).
-    const albums = await this.deps.deletions.deleteOwnedAlbums(userId, this.now().toISOString(), deletion.dueAt);
-    if (albums.length > 0) await this.deps.enqueueBatch(albums.map((album) => clearAlbumJob(album)));
-
     let records = 0;
     for await (const page of this.deps.photos.allOfUser(userId)) {
       for (const photo of page) {
         ctx.signal.throwIfAborted();
-        // Out of other people's albums too, counts kept exact (before the record, which names them, goes).
-        await this.deps.deletions.leaveAlbums(photo, this.now());
         if (photo.status === 'uploading' && photo.uploadId) await this.deps.deletion.abortMultipart(photoKeys.original(userId, photo.photoId), photo.uploadId);
         await this.deps.photos.forget(photo);
         records++;

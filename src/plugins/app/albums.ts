@@ -50,6 +50,8 @@ export default fp(
     });
     app.decorate('albums', { repository, entries, service, jobs, access: (userId: string, albumId: string) => service.access(userId, albumId) });
     app.photos.addSweep('albums', jobs.sweep);
+    // After the photos' own hook recorded the account's deletion; a failure fails the request, which is repeated.
+    app.accounts.onDeleteAccount((user) => service.deleteAccountAlbums(user.userId));
   },
-  { name: 'albums', dependencies: ['aws', 'jobs', 'photos'] },
+  { name: 'albums', dependencies: ['aws', 'jobs', 'accounts', 'photos'] },
 );
