@@ -5,7 +5,7 @@
  *
  * The API reads every linked resource from SST_RESOURCE_<Name> variables (src/config.ts,
  * `linkedResources`), so the component names below are part of the contract:
- * Photos, Table, Jobs, JobsDlq, Email, UserPool, UserPoolClient, Bus, CursorSecret,
+ * Photos, Table, Jobs, JobsDlq, Email, UserPool, UserPoolClient, Bus, CursorSecret, ShareLinkKeys,
  * PhotoUrls (the photo CDN's domain and key id), PhotoSigningKey.
  *
  * SST forbids top-level imports in this file: shared modules are imported dynamically
@@ -26,6 +26,7 @@ export default $config({
     const { passwordPolicy } = await import("./src/auth/password-policy");
     const { tableSchema } = await import("./src/data/table-schema");
     const { MAX_RECEIVES } = await import("./src/jobs/queue-policy");
+    const { GUEST_STAGING_PREFIX } = await import("./src/sharing/staging");
     const { createPublicKey } = await import("node:crypto");
 
     // Stage-dependent settings come from the environment (SST loads .env.<stage> for each stage).
@@ -54,7 +55,7 @@ export default $config({
         maxAge: "1 hour",
       },
       // The component only knows expiration rules; the transform below turns this rule into
-      // "abort incomplete multipart uploads after 1 day" (no expiration).
+      // "abort incomplete multipart uploads after 1 day" (no expiration), and adds the staging rule.
       lifecycle: [{ id: "abort-incomplete-multipart-uploads" }],
       transform: {
         lifecycle: (args) => {
@@ -63,6 +64,15 @@ export default $config({
               id: "abort-incomplete-multipart-uploads",
               status: "Enabled",
               filter: { prefix: "" },
+              abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+            },
+            {
+              // Guest uploads stream in under this prefix and are deleted once ingested or refused; what a
+              // crash left there goes after a day (src/sharing/staging.ts).
+              id: "expire-guest-staging",
+              status: "Enabled",
+              filter: { prefix: GUEST_STAGING_PREFIX },
+              expiration: { days: 1 },
               abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
             },
           ];
@@ -167,6 +177,11 @@ export default $config({
 
     // HMAC key of the listing cursors (at least 32 characters): `npx sst secret set CursorSecret <value>`.
     const cursorSecret = new sst.Secret("CursorSecret");
+    // Share link token keys (src/sharing/link-tokens.ts), JSON {"<kid>": "<secret of 32+ characters>"}:
+    //   npx sst secret set ShareLinkKeys "{\"k1\": \"$(openssl rand -hex 32)\"}"
+    // Rotation: add a second key to the JSON, set AURORA_SHARE_LINK_KEY_ID to its kid and deploy (new links are
+    // signed with it, older ones still verify); remove the old key once its links may go.
+    const shareLinkKeys = new sst.Secret("ShareLinkKeys");
 
     // ---------------------------------------------------------------- photo downloads (CloudFront signed URLs)
     // RSA-2048 private key (PEM) of the photo URLs (src/photos/cloudfront-url-signer.ts):
@@ -276,8 +291,11 @@ export default $config({
         // Photo GET URLs are CloudFront signed URLs (PhotoUrls, PhotoSigningKey).
         PHOTO_URLS: "cloudfront",
         CORS_ORIGINS: appOrigins.join(","),
+        // Share link URLs point at the app's domain (the /s/ pages are served there, through CloudFront).
+        PUBLIC_BASE_URL: `https://${domain}`,
+        ...(process.env.AURORA_SHARE_LINK_KEY_ID ? { SHARE_LINK_KEY_ID: process.env.AURORA_SHARE_LINK_KEY_ID } : {}),
       },
-      link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus, cursorSecret, photoUrls, photoSigningKey],
+      link: [photos, table, jobs, jobsDlq, email, userPool, userPoolClient, bus, cursorSecret, shareLinkKeys, photoUrls, photoSigningKey],
       // Readiness probes SES with GetAccount, an account-level call the Email link does not grant.
       permissions: [{ actions: ["ses:GetAccount"], resources: ["*"] }],
       loadBalancer: {

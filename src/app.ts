@@ -9,7 +9,7 @@ import { requireResources, type AppConfig } from './config.js';
 import { HttpProblem } from './lib/problem.js';
 import { loggerOptions } from './logger.js';
 import awsPlugin from './plugins/app/aws.js';
-import bodyParsing, { frameworkErrors } from './plugins/app/body-parsing.js';
+import bodyParsing, { frameworkErrors, MAX_PARAM_LENGTH } from './plugins/app/body-parsing.js';
 import accountsPlugin from './plugins/app/accounts.js';
 import jobsPlugin from './plugins/app/jobs.js';
 import overload, { boundedServer, InFlightBound } from './plugins/app/overload.js';
@@ -67,6 +67,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     requestIdHeader: false,
     // The router's own refusals (an over-long or badly encoded path parameter) as problem+json too.
     frameworkErrors,
+    // Share link tokens are path parameters of a few hundred characters.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{8,128}$/.test(given) ? given : crypto.randomUUID();
@@ -107,7 +109,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(cors, {
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'x-share-password'],
     exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     maxAge: 600,
   });

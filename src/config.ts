@@ -1,4 +1,4 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_DECODE_MAX_PIXELS, DEFAULT_TASK_MEMORY_MB, processingBudget, type ProcessingBudget } from './photos/processing/memory-budget.js';
 
@@ -17,6 +17,9 @@ const positiveInt = z.coerce.number().int().positive();
 
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
 
+/** A share link key's id (the token's `kid` header). */
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
 /** The Expo dev server (web build), the only cross-origin client in development; the API's own pages are same-origin. */
 export const DEV_CORS_ORIGINS: readonly string[] = ['http://localhost:8081', 'http://127.0.0.1:8081'];
 
@@ -27,6 +30,12 @@ export const DEV_CORS_ORIGINS: readonly string[] = ['http://localhost:8081', 'ht
  */
 export const DEFAULT_USER_PER_MINUTE = 1200;
 export const DEFAULT_UPLOAD_BATCHES_PER_MINUTE = 300;
+/**
+ * Per client IP in production: a view link's page and its next pages are a few requests a minute; a guest sends
+ * a request per batch of up to 20 files.
+ */
+export const DEFAULT_SHARED_IP_PER_MINUTE = 120;
+export const DEFAULT_GUEST_UPLOADS_IP_PER_MINUTE = 10;
 
 /** `*`, or an http(s) origin exactly as a browser sends it in the Origin header. */
 function isOriginOrWildcard(value: string): boolean {
@@ -124,6 +133,11 @@ export const envSchema = z.object({
     .optional(),
   /** The app's web build to serve at `/`; unset: `npm start` (local, development) builds mobile/ into mobile/dist. */
   WEB_APP_DIR: z.string().min(1).optional(),
+  /** Where people open this service (https://photos.example): share link URLs start with it. Unset: the request's own origin. */
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
 
   // Photos
   QUOTA_BYTES_DEFAULT: positiveInt.default(10 * 1024 ** 3),
@@ -150,6 +164,37 @@ export const envSchema = z.object({
   // Secrets
   /** HMAC key of the listing cursors; the local stack generates one per data folder. */
   CURSOR_SECRET: z.string().min(32).optional(),
+  /**
+   * Keys of the share link tokens (src/sharing/link-tokens.ts), JSON `{"<kid>": "<secret of at least 32 characters>"}`.
+   * Rotation: add a key and make it SHARE_LINK_KEY_ID; tokens signed with the old one work until it is removed.
+   * Unset: one key (kid `c0`) derived from CURSOR_SECRET.
+   */
+  SHARE_LINK_KEYS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        // The message never repeats the value: it is a secret.
+        ctx.addIssue({ code: 'custom', message: 'must be JSON: {"<kid>": "<secret>"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().regex(KEY_ID, 'key ids are 1-32 letters, digits, - or _'), z.string().min(32, 'each secret needs at least 32 characters')).refine((keys) => Object.keys(keys).length > 0, 'names no key'))
+    .optional(),
+  /** The key that signs new share links; unset: the only key of SHARE_LINK_KEYS (required when it has several). */
+  SHARE_LINK_KEY_ID: z.string().regex(KEY_ID).optional(),
+
+  // Share links (docs/sharing.md)
+  /** Largest file a guest may add through a collect link. */
+  COLLECT_MAX_FILE_BYTES: positiveInt.default(100 * 1024 ** 2),
+  /** Files per guest upload request (at most 20). */
+  COLLECT_MAX_FILES: positiveInt.max(20).default(20),
+  /**
+   * How long a "day" of a link's expiresInDays lasts, in seconds. Tests only: a link that expires within
+   * seconds; anything else keeps 86,400.
+   */
+  SHARE_LINK_DAY_SECONDS: positiveInt.max(86_400).default(86_400),
 
   // Consumer pool
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
@@ -170,6 +215,10 @@ export const envSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: positiveInt.optional(),
   /** Upload batches (POST /v1/uploads and /complete) per user and minute, shared by every instance (DynamoDB). Unset: 300 in production, none elsewhere. */
   RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE: positiveInt.optional(),
+  /** Requests to the public share link routes per client IP and minute, per instance. Unset: 120 in production, none elsewhere. */
+  RATE_LIMIT_SHARED_IP_PER_MINUTE: positiveInt.optional(),
+  /** Guest upload requests (collect links) per client IP and minute, per instance. Unset: 10 in production, none elsewhere. */
+  RATE_LIMIT_GUEST_UPLOADS_IP_PER_MINUTE: positiveInt.optional(),
 
   // Revocation feed (docs/security.md, "Revocation without I/O per request")
   REVOCATION_POLL_MS: positiveInt.min(100).max(10_000).default(1000),
@@ -257,13 +306,31 @@ export interface AppConfig {
     /** Per signed-in user (src/plugins/app/rate-limits.ts); undefined = not limited. */
     userPerMinute?: number;
     uploadBatchesPerMinute?: number;
+    /** Public share link routes per client IP, and guest upload requests per client IP (per instance); undefined = not limited. */
+    sharedPerIpPerMinute?: number;
+    guestUploadsPerIpPerMinute?: number;
   };
+  /** Share links and guest uploads (docs/sharing.md). */
+  shareLinks: ShareLinksConfig;
   /** Each instance polls the revocation feed this often; its view counts as stale after three intervals. */
   revocations: { pollIntervalMs: number };
   /** Mounts /_dev routes: only true on the embedded local stack. */
   devRoutes: boolean;
   /** Photo GET URLs: presigned S3 (local default) or CloudFront signed URLs (src/photos/cloudfront-url-signer.ts). */
   photoUrls: PhotoUrlsConfig;
+}
+
+export interface ShareLinksConfig {
+  /** kid -> HMAC secret; empty until known in local mode (then derived from the cursor secret: shareLinkKeyring). */
+  keys: Record<string, string>;
+  /** The kid that signs new tokens; undefined with no keys configured. */
+  signingKeyId?: string;
+  /** Milliseconds in one of a link's expiresInDays (SHARE_LINK_DAY_SECONDS). */
+  dayMs: number;
+  maxFileBytes: number;
+  maxFilesPerRequest: number;
+  /** Origin of the share pages' URLs (no trailing slash); undefined: the request's origin. */
+  publicBaseUrl?: string;
 }
 
 export type PhotoUrlsConfig =
@@ -312,6 +379,7 @@ function linkedResources(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     COGNITO_CLIENT_ID: str(sstResource(env, 'UserPoolClient')?.id),
     EVENT_BUS_NAME: str(sstResource(env, 'Bus')?.name),
     CURSOR_SECRET: str(sstResource(env, 'CursorSecret')?.value),
+    SHARE_LINK_KEYS: str(sstResource(env, 'ShareLinkKeys')?.value),
     // Photo CDN (sst.config.ts): PhotoUrls = { domain, keyPairId } (an sst.Linkable), PhotoSigningKey = the PEM (an sst.Secret).
     CLOUDFRONT_DOMAIN: str(sstResource(env, 'PhotoUrls')?.domain),
     CLOUDFRONT_KEY_PAIR_ID: str(sstResource(env, 'PhotoUrls')?.keyPairId),
@@ -390,6 +458,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parsed.success && production && parsed.data.CORS_ORIGINS?.includes('*')) {
     problems.push('CORS_ORIGINS: `*` is not allowed in production (NODE_ENV=production or STACK=aws); list the app origins');
   }
+  if (parsed.success && parsed.data.SHARE_LINK_KEYS) {
+    const kids = Object.keys(parsed.data.SHARE_LINK_KEYS);
+    const active = parsed.data.SHARE_LINK_KEY_ID;
+    if (active === undefined && kids.length > 1) problems.push('SHARE_LINK_KEY_ID: required when SHARE_LINK_KEYS holds several keys (which one signs?)');
+    if (active !== undefined && !kids.includes(active)) problems.push(`SHARE_LINK_KEY_ID: ${active} is not a key of SHARE_LINK_KEYS`);
+  } else if (parsed.success && parsed.data.SHARE_LINK_KEY_ID !== undefined) {
+    problems.push('SHARE_LINK_KEY_ID: set without SHARE_LINK_KEYS');
+  }
   if (!parsed.success || !budget || problems.length > 0) throw new ConfigError(problems);
 
   const env = parsed.data;
@@ -451,6 +527,16 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       authPerEmailPer15Minutes: env.RATE_LIMIT_AUTH_EMAIL_PER_15_MINUTES,
       userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE ?? (production ? DEFAULT_USER_PER_MINUTE : undefined),
       uploadBatchesPerMinute: env.RATE_LIMIT_UPLOAD_BATCHES_PER_MINUTE ?? (production ? DEFAULT_UPLOAD_BATCHES_PER_MINUTE : undefined),
+      sharedPerIpPerMinute: env.RATE_LIMIT_SHARED_IP_PER_MINUTE ?? (production ? DEFAULT_SHARED_IP_PER_MINUTE : undefined),
+      guestUploadsPerIpPerMinute: env.RATE_LIMIT_GUEST_UPLOADS_IP_PER_MINUTE ?? (production ? DEFAULT_GUEST_UPLOADS_IP_PER_MINUTE : undefined),
+    },
+    shareLinks: {
+      keys: env.SHARE_LINK_KEYS ?? {},
+      signingKeyId: env.SHARE_LINK_KEY_ID ?? (env.SHARE_LINK_KEYS ? Object.keys(env.SHARE_LINK_KEYS)[0] : undefined),
+      dayMs: env.SHARE_LINK_DAY_SECONDS * 1000,
+      maxFileBytes: env.COLLECT_MAX_FILE_BYTES,
+      maxFilesPerRequest: env.COLLECT_MAX_FILES,
+      publicBaseUrl: env.PUBLIC_BASE_URL,
     },
     revocations: { pollIntervalMs: env.REVOCATION_POLL_MS },
     photos: {
@@ -488,6 +574,21 @@ export interface LocalStackInfo {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Generated once per data folder (stack.json); CURSOR_SECRET, when set, wins. */
   cursorSecret: string;
+}
+
+/** The kid of the share link key derived from the cursor secret when SHARE_LINK_KEYS is unset. */
+export const DERIVED_SHARE_LINK_KID = 'c0';
+
+/**
+ * The share link keys in force: SHARE_LINK_KEYS, or else one key derived from the cursor secret (an HMAC with
+ * a purpose label, so neither key tells anything about the other), which every instance derives alike.
+ */
+export function shareLinkKeyring(config: AppConfig): { keys: Record<string, string>; signingKeyId: string } {
+  const { keys, signingKeyId } = config.shareLinks;
+  if (signingKeyId !== undefined && Object.keys(keys).length > 0) return { keys, signingKeyId };
+  if (config.secrets.cursor.length < 32) throw new Error('no share link key: set SHARE_LINK_KEYS (or CURSOR_SECRET)');
+  const derived = createHmac('sha256', config.secrets.cursor).update('auroravault share link key v1').digest('base64url');
+  return { keys: { [DERIVED_SHARE_LINK_KID]: derived }, signingKeyId: DERIVED_SHARE_LINK_KID };
 }
 
 /** Points the config at the local stack's servers and resources. */

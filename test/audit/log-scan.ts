@@ -5,7 +5,18 @@
  * a test on its own, a presigned URL, a header).
  */
 
-export type SecretKind = 'password' | 'access token' | 'id token' | 'refresh token' | 'authorization' | 'code' | 'email body';
+export type SecretKind =
+  | 'password'
+  | 'access token'
+  | 'id token'
+  | 'refresh token'
+  | 'authorization'
+  | 'code'
+  | 'email body'
+  // Share links (test/sharing): the token is a JWT in a URL path; the password and a guest's name are form fields.
+  | 'share link token'
+  | 'share link password'
+  | 'guest name';
 
 export interface KnownSecret {
   kind: SecretKind;

@@ -16,8 +16,11 @@ import path from 'node:path';
 import { passwordPolicy } from '../../src/auth/password-policy';
 import { loadConfig } from '../../src/config';
 import { MAX_RECEIVES } from '../../src/jobs/queue-policy';
+import { GUEST_STAGING_PREFIX } from '../../src/sharing/staging';
 
 const root = path.resolve(__dirname, '../..');
+// What `sst secret set ShareLinkKeys ...` provides on a real deploy.
+const SHARE_LINK_KEYS = { k1: 'mock-share-link-key-of-at-least-32-chars' };
 // What `sst secret set OriginVerifySecret ...` provides on a real deploy.
 const ORIGIN_SECRET = 'b5f0c2a4e9d14c7f8a3e6d2b1c0f9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d';
 // What `sst secret set PhotoSigningKey < key.pem` provides on a real deploy.
@@ -132,6 +135,7 @@ beforeAll(async () => {
     AURORA_ALARM_EMAIL: 'ops@photos.test.example',
     // What `sst secret set CursorSecret ...` provides on a real deploy.
     SST_SECRET_CursorSecret: 'mock-cursor-secret-of-at-least-32-chars',
+    SST_SECRET_ShareLinkKeys: JSON.stringify(SHARE_LINK_KEYS),
     SST_SECRET_PhotoSigningKey: photoSigningPem,
     SST_SECRET_OriginVerifySecret: ORIGIN_SECRET,
     SST_MOCK_TIMEOUT_MS: '120000',
@@ -312,7 +316,7 @@ describe('sst.config.ts under Pulumi mocks', () => {
 
     it('links every resource, and src/config.ts reads them all from the task environment', () => {
       const env = containerEnv();
-      for (const name of ['Photos', 'Table', 'Jobs', 'JobsDlq', 'Email', 'UserPool', 'UserPoolClient', 'Bus', 'CursorSecret', 'PhotoUrls', 'PhotoSigningKey']) {
+      for (const name of ['Photos', 'Table', 'Jobs', 'JobsDlq', 'Email', 'UserPool', 'UserPoolClient', 'Bus', 'CursorSecret', 'ShareLinkKeys', 'PhotoUrls', 'PhotoSigningKey']) {
         expect(env).toHaveProperty(`SST_RESOURCE_${name}`);
       }
       const config = loadConfig({ ...env, AWS_REGION: 'us-east-1' });
@@ -321,6 +325,7 @@ describe('sst.config.ts under Pulumi mocks', () => {
       expect(config.http.trustProxy).toBe(2);
       expect(config.http.corsOrigins).toEqual(['https://photos.test.example']);
       expect(config.secrets.cursor).toBe('mock-cursor-secret-of-at-least-32-chars');
+      expect(config.shareLinks).toMatchObject({ keys: SHARE_LINK_KEYS, signingKeyId: 'k1', publicBaseUrl: 'https://photos.test.example' });
       expect(config.resources).toEqual({
         bucket: one('aws:s3/bucket:Bucket', 'PhotosBucket').inputs.bucket,
         table: one('aws:dynamodb/table:Table', 'TableTable').inputs.name,
@@ -416,6 +421,8 @@ describe('sst.config.ts under Pulumi mocks', () => {
     const rules = one('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'PhotosLifecycle').inputs.rules;
     expect(rules).toEqual([
       expect.objectContaining({ status: 'Enabled', abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }),
+      // Guest uploads left in staging by a crash expire (src/sharing/staging.ts); nothing else does.
+      expect.objectContaining({ status: 'Enabled', filter: { prefix: GUEST_STAGING_PREFIX }, expiration: { days: 1 } }),
     ]);
     expect(rules[0].expiration).toBeUndefined();
   });

@@ -14,6 +14,27 @@ import { item, jpeg } from '../helpers/uploads.js';
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
+/**
+ * The operations anyone may call without a token: how a caller gets one, the probes, the local mailbox, and
+ * share links (their token is in the path). Every other route answering a 2xx without a valid bearer token
+ * is a violation, whatever its document says about its security.
+ */
+const PUBLIC = new Set([
+  'signUp',
+  'confirmSignUp',
+  'resendCode',
+  'login',
+  'refreshTokens',
+  'forgotPassword',
+  'resetPassword',
+  'live',
+  'ready',
+  'listDevMail',
+  'getSharedAlbum',
+  'getSharePage',
+  'postSharePage',
+]);
+
 interface Operation {
   method: string;
   /** OpenAPI path, e.g. /v1/photos/{id}. */
@@ -24,6 +45,8 @@ interface Operation {
   queryParams: { name: string; schema: JsonSchema }[];
   body?: JsonSchema;
   documented: Set<number>;
+  /** Statuses answered as a page (text/html), not JSON or problem+json: the share link pages. */
+  html: Set<number>;
 }
 
 interface OpenApiOperation {
@@ -31,7 +54,7 @@ interface OpenApiOperation {
   security?: unknown[];
   parameters?: { in: string; name: string; schema: JsonSchema }[];
   requestBody?: { content?: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, unknown>;
+  responses: Record<string, { content?: Record<string, unknown> }>;
 }
 
 function operations(app: FastifyInstance): { list: Operation[]; resolve: Resolve } {
@@ -49,6 +72,11 @@ function operations(app: FastifyInstance): { list: Operation[]; resolve: Resolve
       queryParams: (op.parameters ?? []).filter((p) => p.in === 'query'),
       body: op.requestBody?.content?.['application/json']?.schema,
       documented: new Set(Object.keys(op.responses).map(Number)),
+      html: new Set(
+        Object.entries(op.responses)
+          .filter(([, response]) => Object.keys(response.content ?? {}).join() === 'text/html')
+          .map(([status]) => Number(status)),
+      ),
     })),
   );
   return { list, resolve: resolver(doc.components?.schemas) };
@@ -95,10 +123,13 @@ const rawBodies = fc.oneof(
   }),
 );
 
+/** A generated value as path text: JSON for anything but a string (String() throws on an object with its own toString key). */
+const asText = (value: unknown) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
+
 function caseFor(op: Operation, resolve: Resolve, knownIds: string[]): fc.Arbitrary<Case> {
   const params = fc.record(
     Object.fromEntries(
-      op.pathParams.map((p) => [p.name, fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...knownIds) }, { weight: 3, arbitrary: valueFor(p.schema, resolve).map(String) }, { weight: 1, arbitrary: hostileString })]),
+      op.pathParams.map((p) => [p.name, fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...knownIds) }, { weight: 3, arbitrary: valueFor(p.schema, resolve).map(asText) }, { weight: 1, arbitrary: hostileString })]),
     ),
   ) as fc.Arbitrary<Record<string, string>>;
   const declared = op.queryParams.map((p) => fc.option(fc.tuple(fc.constant(p.name), valueFor(p.schema, resolve).map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? ''))), { freq: 2 }));
@@ -156,8 +187,12 @@ function violation(op: Operation, c: Case, response: LightMyRequestResponse): st
   // without one meets them as well (see docs: every body is JSON, within BODY_LIMIT_BYTES).
   const parserAnswer = c.body.kind !== 'none' && (status === 413 || status === 415);
   if (!op.documented.has(status) && !parserAnswer) return `status ${status} is not documented for ${op.id} (${[...op.documented].join(', ')})`;
-  if (op.secured && c.token !== 'valid' && status < 400) return `answered ${status} without a valid token`;
-  if (status >= 400) {
+  if (!PUBLIC.has(op.id) && c.token !== 'valid' && status < 400) return `answered ${status} without a valid token`;
+  if (op.html.has(status)) {
+    // A page for a person: HTML whatever the outcome, nothing of the internals.
+    if (!/^text\/html/.test(String(response.headers['content-type']))) return `content-type ${response.headers['content-type']} on a page's ${status}`;
+    if (status >= 400 && INTERNALS.test(response.body)) return 'internals in the page';
+  } else if (status >= 400) {
     if (INTERNALS.test(response.body)) return 'internals in the body';
     if (!/^application\/problem\+json/.test(String(response.headers['content-type']))) return `content-type ${response.headers['content-type']}`;
     const problem = JSON.parse(response.body) as { type?: unknown; title?: unknown; status?: unknown; detail?: unknown; errors?: { path: string }[] };
@@ -200,6 +235,11 @@ describe('fuzzing every documented route', () => {
     const ids = operations(app).list.map((op) => op.id);
     expect(ids).toEqual(expect.arrayContaining(['signUp', 'login', 'logout', 'getMe', 'deleteMe', 'listPhotos', 'getPhoto', 'trashPhoto', 'requestUploads', 'completeUploads', 'emptyTrash']));
     expect(ids.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('the routes documented without a bearer token are exactly the public list', () => {
+    const open = operations(app).list.filter((op) => !op.secured).map((op) => op.id);
+    expect(open.sort()).toEqual([...PUBLIC].sort());
   });
 
   it('prototype-pollution payloads in bodies and query strings change nothing, stored or in memory', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { MAX_PARAM_LENGTH } from '../../src/plugins/app/body-parsing.js';
 import { testConfig, buildTestApp } from '../helpers/stack.js';
 
 /**
@@ -85,7 +86,7 @@ describe('errors are RFC 9457 problem+json', () => {
   });
 
   it('a path parameter the router refuses (too long, broken percent-encoding) is a 400 problem, not Fastify\'s own JSON', async () => {
-    for (const path of [`/v1/photos/${'a'.repeat(101)}`, '/v1/photos/%E0%A4%A', '/v1/photos/%C0%AF']) {
+    for (const path of [`/v1/photos/${'a'.repeat(MAX_PARAM_LENGTH + 1)}`, '/v1/photos/%E0%A4%A', '/v1/photos/%C0%AF']) {
       const res = await call(path);
       expect({ path, status: res.status, type: res.type }).toEqual({ path, status: 400, type: expect.stringMatching(/^application\/problem\+json/) });
       expect(res.body).toMatchObject({ type: expect.stringContaining('/problems/validation'), status: 400, errors: [{ path: 'params', message: expect.any(String) }] });

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import fp from 'fastify-plugin';
 import { HttpProblem, problem, PROBLEM_CONTENT_TYPE } from '../../lib/problem.js';
 
@@ -35,14 +36,21 @@ export function jsonDeeperThan(text: string, maxDepth: number): boolean {
 }
 
 /**
- * Fastify's `frameworkErrors` option: the router refuses a path parameter over 100 characters
+ * The router's cap on one path parameter (Fastify's `maxParamLength`, 100 by default): share link tokens
+ * (src/sharing/link-tokens.ts, at most 1,024 characters) travel in the path; every other parameter is a short
+ * id its route's schema bounds much lower.
+ */
+export const MAX_PARAM_LENGTH = 1024;
+
+/**
+ * Fastify's `frameworkErrors` option: the router refuses a path parameter over MAX_PARAM_LENGTH characters
  * (FST_ERR_MAX_PARAM_LENGTH, a 414) or with broken percent-encoding (FST_ERR_BAD_URL) before any
  * hook or error handler runs, with a JSON body of its own. Both are invalid parameters: a 400
  * problem naming `params`, like any other parameter that breaks its rules.
  */
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const message =
-    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is longer than 100 characters' : error.code === 'FST_ERR_BAD_URL' ? 'a path parameter is not valid percent-encoded UTF-8' : 'is not valid';
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters` : error.code === 'FST_ERR_BAD_URL' ? 'a path parameter is not valid percent-encoded UTF-8' : 'is not valid';
   void reply.status(400).type(PROBLEM_CONTENT_TYPE).send(problem('validation', `params: ${message}`, { errors: [{ path: 'params', message }] }));
 }
 
@@ -80,3 +88,24 @@ export default fp(
   },
   { name: 'body-parsing' },
 );
+
+export interface MultipartLimits {
+  /** Largest file part, in bytes (a longer one is cut there and refused: 413). */
+  fileSize: number;
+  /** File parts per request. */
+  files: number;
+}
+
+/**
+ * multipart/form-data, for the share link routes alone (collect links' guest uploads and the share pages' forms):
+ * each of them registers this in its own encapsulated route plugin, so no other route has a multipart parser and
+ * a multipart body anywhere else stays a 415. The parser only marks the request: the route reads the parts as
+ * they stream (request.parts()), and never as a whole body, so BODY_LIMIT_BYTES does not apply; these limits do.
+ * Fields are few and small (a name, a password, a cursor).
+ */
+export async function multipartBodies(scope: FastifyInstance, limits: MultipartLimits): Promise<void> {
+  await scope.register(multipart, {
+    limits: { fieldNameSize: 100, fieldSize: 4096, fields: 10, fileSize: limits.fileSize, files: limits.files, parts: limits.files + 10, headerPairs: 50 },
+    throwFileSizeLimit: true,
+  });
+}
