@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../src/data/keys.js';
 import type { PhotoRecord } from '../../../src/data/photos.js';
 import { photoKeys } from '../../../src/photos/photo-id.js';
@@ -105,9 +105,10 @@ async function readyRecords(userId: string, count: number): Promise<PhotoRecord[
   return records;
 }
 
-/** Shares an album the way the members routes record it (the item access.ts reads). */
+/** Ada shares one of her albums through the members route. */
 async function makeMember(albumId: string, user: User, role: 'viewer' | 'contributor') {
-  await app().aws.dynamo.send(new PutCommand({ TableName: app().resources.table, Item: { ...keys.albumMember(albumId, user.userId), albumId, userId: user.userId, role } }));
+  const shared = await api.post(`/v1/albums/${albumId}/members`, { email: user.email, role }, ada.accessToken);
+  expect([200, 201]).toContain(shared.status);
 }
 
 function expectValidation(response: { status: number; body: unknown }, path: string) {
@@ -295,7 +296,6 @@ describe('albums', () => {
     const [s, t] = await Promise.all([seedPhoto(app(), ada.userId), seedPhoto(app(), ada.userId)]);
     await add(ada, doomed.id, [s.photoId, t.photoId]);
     await makeMember(doomed.id, bob, 'viewer');
-    await app().aws.dynamo.send(new PutCommand({ TableName: app().resources.table, Item: { ...keys.sharedAlbum(bob.userId, doomed.id), albumId: doomed.id } }));
     expect((await api.get(`/v1/albums/${doomed.id}`, bob.accessToken)).status).toBe(200);
     expect((await api.delete(`/v1/albums/${doomed.id}`, bob.accessToken)).status).toBe(403);
 
@@ -308,6 +308,8 @@ describe('albums', () => {
 
     await jobsSettled(app());
     expect(await app().albums.repository.partitionPage(doomed.id, 10)).toEqual([]);
+    const reverse = await app().aws.dynamo.send(new GetCommand({ TableName: app().resources.table, Key: keys.sharedAlbum(bob.userId, doomed.id), ConsistentRead: true }));
+    expect(reverse.Item).toBeUndefined();
     const states = await app().albums.entries.photoStates(ada.userId, [s.photoId, t.photoId]);
     for (const state of states.values()) expect(state.albumIds?.has(doomed.id) ?? false).toBe(false);
     expect(states.size).toBe(2);
