@@ -25,6 +25,7 @@ export interface AlbumMembersDeps {
   access: (userId: string, albumId: string) => Promise<AlbumAccess | undefined>;
   users: {
     findUserIdByEmail(email: string): Promise<string | undefined>;
+    forgetEmail(userId: string): Promise<void>;
     getPublicProfiles(userIds: string[]): Promise<Map<string, PublicProfile>>;
   };
   /** The albums service (describe, removeContributions); read when needed. */
@@ -163,6 +164,22 @@ export class AlbumMembersService {
     } else if (memberId !== userId) {
       throw new HttpProblem('forbidden', 'Only the owner removes other members');
     }
+    await this.endMembership(albumId, memberId);
+  }
+
+  /**
+   * Account deletion (a hook of DELETE /v1/me, repeated by the caller should it fail): the address can
+   * no longer be shared with, and the user leaves every album shared with them, as by leaving.
+   */
+  async leaveAll(userId: string): Promise<void> {
+    await this.deps.users.forgetEmail(userId);
+    for await (const albumIds of this.deps.members.sharedAlbumIds(userId)) {
+      for (const albumId of albumIds) await this.endMembership(albumId, userId);
+    }
+  }
+
+  /** Removes the membership as it stands (none: done) with its departure, then hands the departure to its job. */
+  private async endMembership(albumId: string, memberId: string): Promise<void> {
     for (let attempt = 0; attempt < 4; attempt++) {
       const member = await this.deps.members.get(albumId, memberId);
       if (!member) return;

@@ -51,6 +51,14 @@ function cancelledCodes(error: unknown): (string | undefined)[] | undefined {
 }
 
 /**
+ * Pins a membership to the one read: its `addedAt` (a later share of the same user is another
+ * membership). Items written by hand without one (tests, repairs) are pinned to having none.
+ */
+function pinned(addedAt: string | undefined): { condition: string; values: Record<string, string> } {
+  return addedAt === undefined ? { condition: 'attribute_not_exists(addedAt)', values: {} } : { condition: 'addedAt = :added', values: { ':added': addedAt } };
+}
+
+/**
  * Sends a transaction; one cancelled only by conflicts (another transaction on one of its items, such as
  * two shares of one album checking the album at once) is sent again a few times.
  */
@@ -169,9 +177,9 @@ export class AlbumMembersRepository {
                 TableName: this.table,
                 Key: keys.albumMember(seen.albumId, seen.userId),
                 UpdateExpression: 'SET #role = :role',
-                ConditionExpression: '#role = :seen AND addedAt = :added',
+                ConditionExpression: `#role = :seen AND ${pinned(seen.addedAt).condition}`,
                 ExpressionAttributeNames: { '#role': 'role' },
-                ExpressionAttributeValues: { ':role': role, ':seen': seen.role, ':added': seen.addedAt },
+                ExpressionAttributeValues: { ':role': role, ':seen': seen.role, ...pinned(seen.addedAt).values },
               },
             },
             {
@@ -209,8 +217,8 @@ export class AlbumMembersRepository {
               Delete: {
                 TableName: this.table,
                 Key: keys.albumMember(seen.albumId, seen.userId),
-                ConditionExpression: 'addedAt = :added',
-                ExpressionAttributeValues: { ':added': seen.addedAt },
+                ConditionExpression: pinned(seen.addedAt).condition,
+                ...(seen.addedAt === undefined ? {} : { ExpressionAttributeValues: pinned(seen.addedAt).values }),
               },
             },
             { Delete: { TableName: this.table, Key: keys.sharedAlbum(seen.userId, seen.albumId) } },
@@ -237,6 +245,24 @@ export class AlbumMembersRepository {
       ExclusiveStartKey: startKey,
     });
     return { entries: page.items.map((item) => strip<SharedAlbumEntry>(item)), lastKey: page.lastKey };
+  }
+
+  /** The ids of the albums shared with a user, page by page (the table, strongly consistent: account deletion). */
+  async *sharedAlbumIds(memberId: string): AsyncGenerator<string[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamoReads(this.dynamo).query({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.profile(memberId).PK, ':prefix': keys.sharedAlbumPrefix },
+        ProjectionExpression: 'albumId',
+        ConsistentRead: true,
+        Limit: MEMBERS_PAGE,
+        ExclusiveStartKey: startKey,
+      });
+      yield page.items.map((item) => String(item.albumId));
+      startKey = page.lastKey;
+    } while (startKey);
   }
 
   /** AlbumShared is out: the member's due entry goes (a membership replaced meanwhile keeps its own). */

@@ -165,24 +165,31 @@ export class UsersRepository {
    * address now: a crash in between leaves the profile, so the caller's retry does both again.
    */
   async deleteUser(userId: string): Promise<void> {
+    await this.forgetEmail(userId);
+    await this.dynamo.send(new DeleteCommand({ TableName: this.table, Key: keys.profile(userId) }));
+  }
+
+  /**
+   * Deletes the user's account-by-email item unless a newer account holds the address: the user can
+   * no longer be found by email. Idempotent; the profile stays.
+   */
+  async forgetEmail(userId: string): Promise<void> {
     const { Item } = await this.dynamo.send(
       new GetCommand({ TableName: this.table, Key: keys.profile(userId), ConsistentRead: true, ProjectionExpression: 'email' }),
     );
-    if (typeof Item?.email === 'string') {
-      try {
-        await this.dynamo.send(
-          new DeleteCommand({
-            TableName: this.table,
-            Key: keys.accountByEmail(Item.email),
-            ConditionExpression: 'userId = :me',
-            ExpressionAttributeValues: { ':me': userId },
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+    if (typeof Item?.email !== 'string') return;
+    try {
+      await this.dynamo.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: keys.accountByEmail(Item.email),
+          ConditionExpression: 'userId = :me',
+          ExpressionAttributeValues: { ':me': userId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    await this.dynamo.send(new DeleteCommand({ TableName: this.table, Key: keys.profile(userId) }));
   }
 
   /** The account-by-email item of `profile`, unless a newer profile holds the address. */

@@ -316,4 +316,23 @@ describe('durable follow-ups: a job lost after the membership transaction', () =
     expect((await api.delete(`/v1/albums/${album}/members/ghost-0`, ada.accessToken)).status).toBe(204);
     expect((await share(ada, album, cleo.email, 'viewer')).status).toBe(201);
   });
+
+  it('a member who deletes their account leaves every album at once and can no longer be found by email', async () => {
+    const dan = await registeredUser(api, 'members-dan');
+    const album = (await api.post<Album>('/v1/albums', { name: 'Dan leaves' }, ada.accessToken)).body.id;
+    expect((await share(ada, album, dan.email, 'contributor')).status).toBe(201);
+    const photo = await upload(dan, 501);
+    await settled(api, dan.accessToken, [photo.id]);
+    expect((await api.post(`/v1/albums/${album}/photos`, { photoIds: [photo.id] }, dan.accessToken)).status).toBe(200);
+    expect((await api.get<Album>(`/v1/albums/${album}`, ada.accessToken)).body.photoCount).toBe(1);
+
+    expect((await api.delete('/v1/me', dan.accessToken)).status).toBe(202);
+    // At once, before the deletion job has run: no member, no address to share with.
+    expect((await api.get<{ items: Member[] }>(`/v1/albums/${album}/members`, ada.accessToken)).body.items.map((m) => m.userId)).toEqual([ada.userId]);
+    expect(await app().albumMembers.repository.get(album, dan.userId)).toBeUndefined();
+    expect((await share(ada, album, dan.email, 'viewer')).status).toBe(404);
+    await jobsSettled(app());
+    expect((await api.get<Album>(`/v1/albums/${album}`, ada.accessToken)).body.photoCount).toBe(0);
+    expect(await app().albumMembers.repository.getDeparture(album, dan.userId)).toBeUndefined();
+  });
 });

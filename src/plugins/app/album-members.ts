@@ -47,6 +47,7 @@ export default fp(
       log,
     });
     app.photos.addSweep('album-members', (now) => jobs.sweep(now));
+    app.accounts.onDeleteAccount((user) => service.leaveAll(user.userId));
     app.decorate('albumMembers', { repository, service, jobs });
   },
   { name: 'album-members', dependencies: ['aws', 'jobs', 'accounts', 'photos', 'albums'] },
