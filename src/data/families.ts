@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FamilyHead, FamilyInviteRecord, FamilyMemberRecord, FamilyState } from '../family/rules.js';
+import { conditionalWrite } from './conditional-write.js';
 import { keys } from './keys.js';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -9,11 +10,15 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 export interface InvitationRecord {
   familyId: string;
   inviteId: string;
+  /** The invited address (lower case). */
+  email: string;
   organiserId: string;
   organiserEmail: string;
   organiserName?: string;
   invitedAt: string;
   expiresAt: string;
+  /** Set while the invite's email is owed (mirrored in GSI2 `DUE#FAMILYINVITE`). */
+  mailDueAt?: string;
 }
 
 /** Who sends an invite, as the invitation shows them. */
@@ -34,7 +39,7 @@ const MEMBER = 'MEMBER#';
 const INVITE = 'INVITE#';
 
 function strip<T>(item: Record<string, unknown>): T {
-  const { PK: _pk, SK: _sk, ttl: _ttl, ...rest } = item;
+  const { PK: _pk, SK: _sk, GSI2PK: _g2pk, GSI2SK: _g2sk, ttl: _ttl, ...rest } = item;
   return rest as T;
 }
 
@@ -101,13 +106,13 @@ export class FamiliesRepository {
    * A new family with its organiser and first invite. Fails (false) when the organiser joined or
    * founded a family meanwhile: their `USER#<id>` / `FAMILY` item is the one-family guard.
    */
-  async create(head: FamilyHead, organiser: FamilyMemberRecord, invite: FamilyInviteRecord, from: Organiser): Promise<boolean> {
+  async create(head: FamilyHead, organiser: FamilyMemberRecord, invite: FamilyInviteRecord, from: Organiser, mailDueAt: string): Promise<boolean> {
     return this.transact([
       { Put: { TableName: this.table, Item: { ...keys.family(head.familyId), ...head }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: this.table, Item: { ...keys.familyMember(head.familyId, organiser.userId), ...organiser } } },
       this.familyOfPut(organiser.userId, head.familyId),
       { Put: { TableName: this.table, Item: { ...keys.familyInvite(head.familyId, invite.email), ...invite }, ConditionExpression: 'attribute_not_exists(PK)' } },
-      { Put: this.invitationPut(invite, from) },
+      { Put: this.invitationPut(invite, from, mailDueAt) },
     ]);
   }
 
@@ -116,7 +121,7 @@ export class FamiliesRepository {
    * (one of them may be this email's: it is replaced). The family item's seat count must be at most
    * `seatLimit` (the room check) and the organiser unchanged; each reclaimed invite must still be the one read.
    */
-  async addInvite(organiserId: string, invite: FamilyInviteRecord, from: Organiser, reclaim: FamilyInviteRecord[], seatLimit: number): Promise<boolean> {
+  async addInvite(organiserId: string, invite: FamilyInviteRecord, from: Organiser, mailDueAt: string, reclaim: FamilyInviteRecord[], seatLimit: number): Promise<boolean> {
     const replaced = reclaim.find((old) => old.email === invite.email);
     const items: TransactItem[] = [
       {
@@ -137,7 +142,7 @@ export class FamiliesRepository {
             : { ConditionExpression: 'attribute_not_exists(PK)' }),
         },
       },
-      { Put: this.invitationPut(invite, from) },
+      { Put: this.invitationPut(invite, from, mailDueAt) },
     ];
     for (const old of reclaim) {
       if (old === replaced) continue;
@@ -170,7 +175,7 @@ export class FamiliesRepository {
         },
       },
       { Delete: { TableName: this.table, Key: keys.familyInvitation(invite.email, invite.familyId) } },
-      { Put: { TableName: this.table, Item: { ...keys.familyMember(member.familyId, member.userId), ...member }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: this.table, Item: this.memberItem(member), ConditionExpression: 'attribute_not_exists(PK)' } },
       this.familyOfPut(member.userId, member.familyId),
       this.seatsUpdate(member.familyId, 0, 1),
     ]);
@@ -241,22 +246,127 @@ export class FamiliesRepository {
     ]);
   }
 
+  /** The invitation as the email job reads it (strongly consistent: it was just written). */
+  async invitation(email: string, familyId: string): Promise<InvitationRecord | undefined> {
+    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: keys.familyInvitation(email, familyId), ConsistentRead: true }));
+    return Item ? strip<InvitationRecord>(Item) : undefined;
+  }
+
+  /** The invite's email is sent: its due entry goes (unless the invitation was replaced or went meanwhile). */
+  async finishInviteMail(invitation: InvitationRecord): Promise<void> {
+    await conditionalWrite(
+      this.dynamo,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.familyInvitation(invitation.email, invitation.familyId),
+        UpdateExpression: 'REMOVE GSI2PK, GSI2SK, mailDueAt',
+        ConditionExpression: 'inviteId = :invite',
+        ExpressionAttributeValues: { ':invite': invitation.inviteId },
+      }),
+    );
+  }
+
+  /** FamilyMemberJoined is published: the member's due entry goes (unless they left meanwhile). */
+  async finishJoinedEvent(familyId: string, userId: string, joinedAt: string): Promise<void> {
+    await conditionalWrite(
+      this.dynamo,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.familyMember(familyId, userId),
+        UpdateExpression: 'REMOVE GSI2PK, GSI2SK, eventDueAt',
+        ConditionExpression: 'joinedAt = :joined',
+        ExpressionAttributeValues: { ':joined': joinedAt },
+      }),
+    );
+  }
+
+  /** Invitations whose email was due before `before`, oldest first. */
+  async dueInviteMails(before: string, limit: number): Promise<InvitationRecord[]> {
+    return (await this.dueItems('DUE#FAMILYINVITE', before, limit)).map((item) => strip<InvitationRecord>(item));
+  }
+
+  /** Members whose FamilyMemberJoined was due before `before`, oldest first. */
+  async dueJoinedEvents(before: string, limit: number): Promise<FamilyMemberRecord[]> {
+    return (await this.dueItems('DUE#FAMILYJOINED', before, limit)).map((item) => strip<FamilyMemberRecord>(item));
+  }
+
+  /** Leases an owed email to a new job until `dueAt`; false when another sweep or the job got there first. */
+  async rescheduleInviteMail(seen: InvitationRecord, dueAt: string): Promise<boolean> {
+    return conditionalWrite(
+      this.dynamo,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.familyInvitation(seen.email, seen.familyId),
+        UpdateExpression: 'SET mailDueAt = :due, GSI2SK = :g2s',
+        ConditionExpression: 'mailDueAt = :seen AND inviteId = :invite',
+        ExpressionAttributeValues: {
+          ':due': dueAt,
+          ':g2s': keys.familyInviteMailDue(dueAt, seen.familyId, seen.inviteId).GSI2SK,
+          ':seen': seen.mailDueAt,
+          ':invite': seen.inviteId,
+        },
+      }),
+    );
+  }
+
+  /** Leases an owed event to a new job until `dueAt`; false when another sweep or the job got there first. */
+  async rescheduleJoinedEvent(seen: FamilyMemberRecord, dueAt: string): Promise<boolean> {
+    return conditionalWrite(
+      this.dynamo,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.familyMember(seen.familyId, seen.userId),
+        UpdateExpression: 'SET eventDueAt = :due, GSI2SK = :g2s',
+        ConditionExpression: 'eventDueAt = :seen AND joinedAt = :joined',
+        ExpressionAttributeValues: {
+          ':due': dueAt,
+          ':g2s': keys.familyJoinedDue(dueAt, seen.familyId, seen.userId).GSI2SK,
+          ':seen': seen.eventDueAt,
+          ':joined': seen.joinedAt,
+        },
+      }),
+    );
+  }
+
+  private async dueItems(partition: string, before: string, limit: number): Promise<Record<string, unknown>[]> {
+    const { Items = [] } = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
+        ExpressionAttributeValues: { ':pk': partition, ':before': before },
+        Limit: limit,
+      }),
+    );
+    return Items;
+  }
+
+  /** A member item; with its due entry while its FamilyMemberJoined event is owed. */
+  private memberItem(member: FamilyMemberRecord) {
+    const due = member.eventDueAt === undefined ? {} : keys.familyJoinedDue(member.eventDueAt, member.familyId, member.userId);
+    return { ...keys.familyMember(member.familyId, member.userId), ...due, ...member };
+  }
+
   private familyOfPut(userId: string, familyId: string): TransactItem {
     return { Put: { TableName: this.table, Item: { ...keys.familyOf(userId), familyId }, ConditionExpression: 'attribute_not_exists(PK)' } };
   }
 
-  private invitationPut(invite: FamilyInviteRecord, from: Organiser) {
+  /** The invitee's copy of an invite, owing its email (due `mailDueAt`) until the email job is done. */
+  private invitationPut(invite: FamilyInviteRecord, from: Organiser, mailDueAt: string) {
     const record: InvitationRecord = {
       familyId: invite.familyId,
       inviteId: invite.inviteId,
+      email: invite.email,
       organiserId: from.userId,
       organiserEmail: from.email,
       ...(from.name ? { organiserName: from.name } : {}),
       invitedAt: invite.invitedAt,
       expiresAt: invite.expiresAt,
+      mailDueAt,
     };
     const ttl = Math.floor(Date.parse(invite.expiresAt) / 1000) + INVITATION_TTL_AFTER_EXPIRY_S;
-    return { TableName: this.table, Item: { ...keys.familyInvitation(invite.email, invite.familyId), ...record, ttl } };
+    const due = keys.familyInviteMailDue(mailDueAt, invite.familyId, invite.inviteId);
+    return { TableName: this.table, Item: { ...keys.familyInvitation(invite.email, invite.familyId), ...due, ...record, ttl } };
   }
 
   private inviteDelete(invite: FamilyInviteRecord): TransactItem {

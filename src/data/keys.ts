@@ -115,6 +115,10 @@ export const keys = {
   familyOf: (userId: string) => ({ PK: `USER#${userId}`, SK: 'FAMILY' }),
   /** The invitations addressed to an email (the invitee lists them by their own email). */
   familyInvitation: (email: string, familyId: string) => ({ PK: `INVITEE#${emailDigest(email)}`, SK: `FAMILY#${familyId}` }),
+  /** GSI2 on an invitation while its email is owed (the sweep re-enqueues a lost email job). */
+  familyInviteMailDue: (dueAt: string, familyId: string, inviteId: string) => ({ GSI2PK: 'DUE#FAMILYINVITE', GSI2SK: `${dueAt}#${familyId}#${inviteId}` }),
+  /** GSI2 on a family member item while its FamilyMemberJoined event is owed (the sweep re-enqueues a lost job). */
+  familyJoinedDue: (dueAt: string, familyId: string, userId: string) => ({ GSI2PK: 'DUE#FAMILYJOINED', GSI2SK: `${dueAt}#${familyId}#${userId}` }),
 
   /** A side effect that must happen once (src/jobs/idempotency.ts). */
   idempotency: (key: string) => ({ PK: `IDEMPOTENCY#${key}`, SK: 'IDEMPOTENCY' }),

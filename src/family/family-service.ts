@@ -7,9 +7,11 @@ import { HttpProblem } from '../lib/problem.js';
 import type { FamilyInviteJson, FamilyJson, FamilyViewJson } from '../schemas/family.js';
 import type { InviteEmailPayload } from './invite-email.js';
 import type { MemberJoinedPayload } from './member-joined.js';
+import { sweepFamily } from './sweep.js';
 import {
   decideInvite,
   decideRemoval,
+  DUE_LEASE_MS,
   inviteExpiry,
   isLive,
   normaliseEmail,
@@ -84,12 +86,14 @@ export class FamilyService {
         invitedAt: now.toISOString(),
         expiresAt: inviteExpiry(now),
       };
+      // Owed until the email job is done; the sweep hands it out again past this time.
+      const mailDueAt = dueAfter(now);
       let written: boolean;
       if (!current) {
         if (normaliseEmail(profile.email) === address) throw conflict('You cannot invite yourself');
         const organiser: FamilyMemberRecord = { familyId: invite.familyId, userId: user.userId, email: profile.email, ...nameOf(profile), role: 'organiser', joinedAt: invite.invitedAt };
         const head = { familyId: invite.familyId, organiserId: user.userId, createdAt: invite.invitedAt, seats: 2, memberCount: 1 };
-        written = await this.deps.families.create(head, organiser, invite, from);
+        written = await this.deps.families.create(head, organiser, invite, from, mailDueAt);
       } else {
         const decision = decideInvite(current.state, user.userId, address, now);
         switch (decision.kind) {
@@ -102,14 +106,14 @@ export class FamilyService {
           case 'existing':
             // A retried request (or a second tap) gets the pending invite; its email job is queued again
             // in case the first request failed after its commit, and runOnce sends it once in all.
-            await this.mailInvite(decision.invite, from);
+            await this.mailInvite(decision.invite);
             return { created: false, invite: inviteJson(decision.invite) };
           case 'invite':
-            written = await this.deps.families.addInvite(user.userId, invite, from, decision.reclaim, decision.seatLimit);
+            written = await this.deps.families.addInvite(user.userId, invite, from, mailDueAt, decision.reclaim, decision.seatLimit);
         }
       }
       if (written) {
-        await this.mailInvite(invite, from);
+        await this.mailInvite(invite);
         return { created: true, invite: inviteJson(invite) };
       }
       await backoff(attempt);
@@ -148,7 +152,16 @@ export class FamilyService {
         return this.toJson(state);
       }
       if (mine !== undefined) throw conflict('You already belong to a family: leave it first');
-      const member: FamilyMemberRecord = { familyId, userId: user.userId, email: profile.email, ...nameOf(profile), role: 'member', joinedAt: now.toISOString() };
+      const member: FamilyMemberRecord = {
+        familyId,
+        userId: user.userId,
+        email: profile.email,
+        ...nameOf(profile),
+        role: 'member',
+        joinedAt: now.toISOString(),
+        // Owed until FamilyMemberJoined is out; the sweep hands it out again past this time.
+        eventDueAt: dueAfter(now),
+      };
       if (await this.deps.families.accept(invite, member, now)) {
         const state = await this.deps.families.load(familyId);
         if (!state) throw notFound('No invitation to this family');
@@ -219,6 +232,11 @@ export class FamilyService {
     throw busy();
   }
 
+  /** Hands out the emails and events whose job was lost (run by the library's sweep timer). */
+  async sweep(now = this.now()): Promise<{ mails: number; events: number }> {
+    return sweepFamily(this.deps, now);
+  }
+
   /** The caller's family, read whole; undefined when they have none. */
   private async stateOf(userId: string): Promise<{ familyId: string; state: FamilyState } | undefined> {
     const familyId = await this.deps.families.familyOf(userId);
@@ -227,14 +245,8 @@ export class FamilyService {
     return state && state.members.some((member) => member.userId === userId) ? { familyId, state } : undefined;
   }
 
-  private async mailInvite(invite: FamilyInviteRecord, from: Organiser): Promise<void> {
-    await this.deps.enqueueInviteEmail({
-      familyId: invite.familyId,
-      inviteId: invite.inviteId,
-      email: invite.email,
-      organiserEmail: from.email,
-      ...(from.name ? { organiserName: from.name } : {}),
-    });
+  private async mailInvite(invite: FamilyInviteRecord): Promise<void> {
+    await this.deps.enqueueInviteEmail({ familyId: invite.familyId, inviteId: invite.inviteId, email: invite.email });
   }
 
   private async announce(state: FamilyState, member: FamilyMemberRecord): Promise<void> {
@@ -254,6 +266,8 @@ export class FamilyService {
     };
   }
 }
+
+const dueAfter = (now: Date) => new Date(now.getTime() + DUE_LEASE_MS).toISOString();
 
 const nameOf = (holder: { name?: string | null }) => (holder.name ? { name: holder.name } : {});
 

@@ -8,9 +8,10 @@ import { renderInviteEmail } from './invite-template.js';
 import { isLive } from './rules.js';
 
 /**
- * The invite email job: queued once an invite is committed (and again when the same invite is asked for
- * again), sent by SES at most once per invite (runOnce keyed by the invite id), and not at all once the
- * invite is gone (withdrawn, declined or accepted before the job ran) or expired.
+ * The invite email job: queued once an invite is committed (again when the same invite is asked for again,
+ * and by the sweep while the invitation still owes its email), sent by SES at most once per invite (runOnce
+ * keyed by the invite id), and not at all once the invite is gone (withdrawn, declined or accepted before
+ * the job ran) or expired. What it says comes from the invitation item, read afresh.
  */
 export const INVITE_EMAIL_JOB = 'family-invite-email';
 
@@ -20,8 +21,6 @@ export const inviteEmailPayload = z.object({
   familyId: z.string().min(1).max(64),
   inviteId: z.string().min(1).max(64),
   email: z.string().min(1).max(254),
-  organiserEmail: z.string().min(1).max(254),
-  organiserName: z.string().max(256).optional(),
 });
 
 export type InviteEmailPayload = z.infer<typeof inviteEmailPayload>;
@@ -59,25 +58,27 @@ interface SentMail {
 
 export async function sendInviteEmail(deps: InviteEmailDeps, payload: InviteEmailPayload, ctx: JobContext): Promise<void> {
   ctx.signal.throwIfAborted();
-  const invite = await deps.families.invite(payload.familyId, payload.email);
-  if (invite?.inviteId !== payload.inviteId || !isLive(invite, (deps.now ?? (() => new Date()))())) {
+  const invitation = await deps.families.invitation(payload.email, payload.familyId);
+  if (invitation?.inviteId !== payload.inviteId || !isLive(invitation, (deps.now ?? (() => new Date()))())) {
+    // An expired invite owes nothing any more; a replaced or removed one has no entry of its own left.
+    if (invitation?.inviteId === payload.inviteId) await deps.families.finishInviteMail(invitation);
     // Never the address: logs leave the service. The job id names the invite.
     ctx.log.info('family invite no longer pending: no email');
     return;
   }
   const mail = await runOnce<SentMail>(deps.dynamo, deps.table, inviteEmailJobId(payload.inviteId), async () => {
     const { subject, html, text } = renderInviteEmail({
-      organiserName: payload.organiserName,
-      organiserEmail: payload.organiserEmail,
-      email: invite.email,
-      expiresAt: invite.expiresAt,
+      organiserName: invitation.organiserName,
+      organiserEmail: invitation.organiserEmail,
+      email: invitation.email,
+      expiresAt: invitation.expiresAt,
     });
     // Not aborted by the job's signal: a send SES may already have accepted must not release the claim.
     const sent = await deps.ses
       .send(
         new SendEmailCommand({
           FromEmailAddress: `${SENDER_NAME} <${deps.emailFrom}>`,
-          Destination: { ToAddresses: [invite.email] },
+          Destination: { ToAddresses: [invitation.email] },
           Content: {
             Simple: {
               Subject: { Data: subject, Charset: 'UTF-8' },
@@ -91,6 +92,7 @@ export async function sendInviteEmail(deps: InviteEmailDeps, payload: InviteEmai
       });
     return { messageId: sent.MessageId ?? null, sentAt: new Date().toISOString() };
   });
+  await deps.families.finishInviteMail(invitation);
   ctx.log.info({ sesMessageId: mail.result.messageId, ran: mail.ran }, mail.ran ? 'family invite email sent' : 'family invite email was already sent');
 }
 

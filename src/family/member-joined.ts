@@ -2,12 +2,14 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { publishEvents } from '../aws/eventbridge.js';
+import type { FamiliesRepository } from '../data/families.js';
 import { runOnce } from '../jobs/idempotency.js';
 import type { JobRegistry } from '../jobs/registry.js';
 
 /**
- * FamilyMemberJoined, published by a job queued once the join is committed (and again when the member
- * accepts again): the queue rides out an EventBridge outage, runOnce publishes each join once.
+ * FamilyMemberJoined, published by a job queued once the join is committed (again when the member accepts
+ * again, and by the sweep while the member item still owes it): the queue rides out an EventBridge outage,
+ * runOnce publishes each join once, and the member item's due entry goes afterwards.
  */
 export const MEMBER_JOINED_JOB = 'family-member-joined';
 export const FAMILY_MEMBER_JOINED_EVENT = 'FamilyMemberJoined';
@@ -32,6 +34,7 @@ export interface MemberJoinedDeps {
   table: string;
   events: EventBridgeClient;
   eventBusName: string;
+  families: FamiliesRepository;
 }
 
 export function registerMemberJoined(registry: JobRegistry, deps: MemberJoinedDeps): void {
@@ -45,6 +48,7 @@ export function registerMemberJoined(registry: JobRegistry, deps: MemberJoinedDe
       const published = await runOnce(deps.dynamo, deps.table, eventId, () =>
         publishEvents(deps.events, deps.eventBusName, [{ type: FAMILY_MEMBER_JOINED_EVENT, detail }]),
       );
+      await deps.families.finishJoinedEvent(payload.familyId, payload.memberId, payload.joinedAt);
       ctx.log.info({ ran: published.ran }, published.ran ? 'FamilyMemberJoined published' : 'FamilyMemberJoined was already published');
     },
     { schema: memberJoinedPayload },

@@ -7,6 +7,12 @@
 export const FAMILY_MAX_MEMBERS = 6;
 export const INVITE_DAYS = 14;
 const DAY_MS = 24 * 3600 * 1000;
+/**
+ * How long an owed email or event waits for its job before the sweep hands it out again: above a job's
+ * worst case (the runOnce lease, 60 s, and the queue's first redeliveries), so a slow job is not doubled;
+ * the effects are idempotent anyway.
+ */
+export const DUE_LEASE_MS = 5 * 60 * 1000;
 
 /** The same normalisation as sign-up and emailDigest: invites match a profile's email whatever its case. */
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
@@ -20,6 +26,8 @@ export interface FamilyMemberRecord {
   name?: string;
   role: FamilyRole;
   joinedAt: string;
+  /** Set while the FamilyMemberJoined event of this join is owed (mirrored in GSI2 `DUE#FAMILYJOINED`). */
+  eventDueAt?: string;
 }
 
 export interface FamilyInviteRecord {

@@ -78,7 +78,7 @@ describe('family groups: /v1/family', () => {
     await drained();
     const familyId = (await view(organiser)).family!.id;
     // The job delivered twice more (redelivery, a retried request): still one email.
-    const payload: InviteEmailPayload = { familyId, inviteId: invited.body.id, email: address, organiserEmail: organiser.email, organiserName: 'Ada Lovelace' };
+    const payload: InviteEmailPayload = { familyId, inviteId: invited.body.id, email: address };
     const ctx = { jobId: inviteEmailJobId(invited.body.id), type: INVITE_EMAIL_JOB, receiveCount: 2, log: app.log, signal: new AbortController().signal } satisfies JobContext;
     await app.jobs.registry.get(INVITE_EMAIL_JOB)!.handler(payload, ctx);
     await app.jobs.enqueue(INVITE_EMAIL_JOB, payload, { jobId: ctx.jobId });
