@@ -141,8 +141,8 @@ export class AlbumsService {
 
   /**
    * Account deletion (a hook of DELETE /v1/me, which the caller repeats should it fail: every step is
-   * idempotent): the user's albums go as a DELETE of each would, and their photos leave the albums
-   * others share with them, counts kept exact.
+   * idempotent): the user's albums go as a DELETE of each would. (Their photos leave the albums shared
+   * with them as any departing member's do: the members' hook, src/albums/album-members-service.ts.)
    */
   async deleteAccountAlbums(userId: string): Promise<void> {
     for (let ids = await this.deps.albums.ownedIds(userId); ids.length > 0; ids = await this.deps.albums.ownedIds(userId)) {
@@ -153,9 +153,6 @@ export class AlbumsService {
         if (!(await this.deps.albums.delete(deletion, deletion.requestedAt, deletion.dueAt))) await this.deps.albums.deleteKeys([keys.ownedAlbum(userId, albumId)]);
         else await this.deps.requestClear(deletion).catch((error: unknown) => this.deps.log?.warn({ err: error, albumId }, 'album clearing not enqueued: the sweep hands it out when due'));
       }
-    }
-    for await (const albumIds of this.deps.albums.sharedWith(userId)) {
-      for (const albumId of albumIds) await this.editor.removeContributions(albumId, userId);
     }
   }
 

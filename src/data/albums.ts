@@ -251,25 +251,6 @@ export class AlbumsRepository {
     return (await this.listOwned(ownerId, 100, undefined, true)).albumIds;
   }
 
-  /** The albums shared with a user (the reverse items members.ts keeps), page by page. */
-  async *sharedWith(userId: string): AsyncGenerator<string[]> {
-    let startKey: Item | undefined;
-    do {
-      const result = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.profile(userId).PK, ':prefix': keys.sharedAlbumPrefix },
-          ProjectionExpression: 'SK',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      yield (result.Items ?? []).map((item) => (item.SK as string).slice(keys.sharedAlbumPrefix.length));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-  }
-
   /** The user ids of the album's members (members may have added photos; members.ts owns these items). */
   async memberIds(albumId: string): Promise<string[]> {
     const ids: string[] = [];

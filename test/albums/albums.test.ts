@@ -167,9 +167,10 @@ describe('album photos and jobs', () => {
 
     expect((await api.delete('/v1/me', carol.accessToken)).status).toBe(202);
     expect(await app().albums.repository.get(own)).toBeUndefined();
+    await jobsSettled(app());
+    // Carol left the album she was sharing in (the members' departure job), her photo with her.
     expect(await count(shared)).toBe(1);
     expect((await photosOf(ada, shared)).map((p) => p.id)).toEqual([adas.photoId]);
-    await jobsSettled(app());
     expect(await app().albums.repository.partitionPage(own, 10)).toEqual([]);
     expect((await app().albums.repository.listOwned(carol.userId, 10, undefined, true)).albumIds).toEqual([]);
   });
