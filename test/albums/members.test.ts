@@ -280,6 +280,29 @@ describe('durable follow-ups: a job lost after the membership transaction', () =
     expect(await app().albumMembers.jobs.sweep(new Date(Date.now() + 2 * LEASE_MS + 1000))).toMatchObject({ departures: 0 });
   });
 
+  it('sharing again with a user whose departure is still pending finishes it first: it never takes out later photos', async () => {
+    const album = (await api.post<Album>('/v1/albums', { name: 'Back again' }, ada.accessToken)).body.id;
+    expect((await share(ada, album, sam.email, 'contributor')).status).toBe(201);
+    const [before, after] = [await upload(sam, 601), await upload(sam, 602)];
+    await settled(api, sam.accessToken, [before.id, after.id]);
+    expect((await api.post(`/v1/albums/${album}/photos`, { photoIds: [before.id] }, sam.accessToken)).status).toBe(200);
+    const members = app().albumMembers.repository;
+    // Removed, and its job not run yet (as if lost).
+    const removedAt = new Date().toISOString();
+    expect(await members.remove((await members.get(album, sam.userId))!, { albumId: album, userId: sam.userId, removedAt, dueAt: new Date(Date.now() + LEASE_MS).toISOString() })).toBe(true);
+    expect((await api.get<Album>(`/v1/albums/${album}`, ada.accessToken)).body.photoCount).toBe(1);
+
+    expect((await share(ada, album, sam.email, 'contributor')).status).toBe(201);
+    expect(await members.getDeparture(album, sam.userId)).toBeUndefined();
+    expect((await api.get<Album>(`/v1/albums/${album}`, ada.accessToken)).body.photoCount).toBe(0);
+    expect((await api.post(`/v1/albums/${album}/photos`, { photoIds: [after.id] }, sam.accessToken)).status).toBe(200);
+    // The old departure's job, delivered late, and the sweep leave the new photo where it is.
+    await app().albumMembers.jobs.finishDeparture({ albumId: album, userId: sam.userId, removedAt });
+    await app().albumMembers.jobs.sweep(new Date(Date.now() + LEASE_MS + 1000));
+    await jobsSettled(app());
+    expect((await api.get<{ items: AlbumPhoto[] }>(`/v1/albums/${album}/photos`, ada.accessToken)).body.items.map((p) => p.id)).toEqual([after.id]);
+  });
+
   it('a share whose AlbumShared job was lost is published once by the sweep', async () => {
     const album = (await api.post<Album>('/v1/albums', { name: 'Lost event' }, ada.accessToken)).body.id;
     const addedAt = new Date().toISOString();
