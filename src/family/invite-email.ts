@@ -2,6 +2,8 @@ import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { FamiliesRepository } from '../data/families.js';
+import { emailDigest } from '../data/keys.js';
+import { incrementCounter } from '../data/rate-limit-counters.js';
 import { runOnce } from '../jobs/idempotency.js';
 import type { JobContext, JobRegistry } from '../jobs/registry.js';
 import { renderInviteEmail } from './invite-template.js';
@@ -54,7 +56,17 @@ export interface InviteEmailDeps {
 interface SentMail {
   messageId: string | null;
   sentAt: string;
+  /** Set when the mail was not sent because a daily cap was reached (the invite stands; it shows in the app). */
+  capped?: 'address' | 'organiser';
 }
+
+/**
+ * Daily caps on invite emails. Invites cost nothing to withdraw and send again, so without them a
+ * signed-in user could mail any address over and over, or any number of addresses, through our domain.
+ */
+export const INVITE_MAILS_PER_ADDRESS_PER_DAY = 5;
+export const INVITE_MAILS_PER_ORGANISER_PER_DAY = 30;
+const DAY_SECONDS = 24 * 3600;
 
 export async function sendInviteEmail(deps: InviteEmailDeps, payload: InviteEmailPayload, ctx: JobContext): Promise<void> {
   ctx.signal.throwIfAborted();
@@ -67,6 +79,13 @@ export async function sendInviteEmail(deps: InviteEmailDeps, payload: InviteEmai
     return;
   }
   const mail = await runOnce<SentMail>(deps.dynamo, deps.table, inviteEmailJobId(payload.inviteId), async () => {
+    // Counted inside the effect: an invite mailed once counts once, however often its job runs.
+    const start = Math.floor(Date.now() / 1000 / DAY_SECONDS) * DAY_SECONDS;
+    const day = { start, end: start + DAY_SECONDS };
+    const toAddress = await incrementCounter(deps.dynamo, deps.table, 'family-invite-mail', emailDigest(invitation.email), day);
+    if (toAddress > INVITE_MAILS_PER_ADDRESS_PER_DAY) return { messageId: null, sentAt: new Date().toISOString(), capped: 'address' };
+    const byOrganiser = await incrementCounter(deps.dynamo, deps.table, 'family-invite-mail-by', invitation.organiserId, day);
+    if (byOrganiser > INVITE_MAILS_PER_ORGANISER_PER_DAY) return { messageId: null, sentAt: new Date().toISOString(), capped: 'organiser' };
     const { subject, html, text } = renderInviteEmail({
       organiserName: invitation.organiserName,
       organiserEmail: invitation.organiserEmail,
@@ -93,7 +112,8 @@ export async function sendInviteEmail(deps: InviteEmailDeps, payload: InviteEmai
     return { messageId: sent.MessageId ?? null, sentAt: new Date().toISOString() };
   });
   await deps.families.finishInviteMail(invitation);
-  ctx.log.info({ sesMessageId: mail.result.messageId, ran: mail.ran }, mail.ran ? 'family invite email sent' : 'family invite email was already sent');
+  if (mail.result.capped) ctx.log.warn({ capped: mail.result.capped }, 'family invite email not sent: daily cap reached');
+  else ctx.log.info({ sesMessageId: mail.result.messageId, ran: mail.ran }, mail.ran ? 'family invite email sent' : 'family invite email was already sent');
 }
 
 export function registerInviteEmail(registry: JobRegistry, deps: InviteEmailDeps): void {

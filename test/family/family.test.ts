@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RecordedEvent } from '../../src/local/eventbridge.js';
 import { FamiliesRepository } from '../../src/data/families.js';
 import { FamilyService } from '../../src/family/family-service.js';
-import { INVITE_EMAIL_JOB, inviteEmailJobId, type InviteEmailPayload } from '../../src/family/invite-email.js';
+import { INVITE_EMAIL_JOB, INVITE_MAILS_PER_ADDRESS_PER_DAY, inviteEmailJobId, type InviteEmailPayload } from '../../src/family/invite-email.js';
 import { INVITE_DAYS } from '../../src/family/rules.js';
 import type { JobContext } from '../../src/jobs/registry.js';
 import type { FamilyJson, FamilyViewJson, FamilyInviteJson } from '../../src/schemas/family.js';
@@ -139,6 +139,23 @@ describe('family groups: /v1/family', () => {
     const events = await joinedEvents(invitee.userId);
     expect(events).toHaveLength(1);
     expect(events[0]!.detail).toEqual({ eventId: expect.stringContaining(familyId), familyId, organiserId: organiser.userId, memberId: invitee.userId });
+  }, 60_000);
+
+  it(`an address gets at most ${INVITE_MAILS_PER_ADDRESS_PER_DAY} invite emails a day, however often it is invited and withdrawn`, async () => {
+    const organiser = await registeredUser(api, 'fam-cap');
+    const address = uniqueEmail('fam-cap-target').toLowerCase();
+    for (let n = 1; n <= INVITE_MAILS_PER_ADDRESS_PER_DAY; n++) {
+      const invited = await invite(organiser, address);
+      expect(invited.status).toBe(201);
+      await waitFor(async () => (await inviteMails(address)).length === n, 15_000, `invite email ${n}`);
+      expect((await withdraw(organiser, invited.body.id)).status).toBe(204);
+    }
+    const last = await invite(organiser, address);
+    expect(last.status).toBe(201);
+    await drained();
+    expect(await inviteMails(address)).toHaveLength(INVITE_MAILS_PER_ADDRESS_PER_DAY);
+    // The invite itself stands: the invitee finds it in the app.
+    expect((await view(organiser)).family!.invites).toEqual([last.body]);
   }, 60_000);
 
   it('decline: the invitation goes, its seat is free, accepting it afterwards is a 404', async () => {
