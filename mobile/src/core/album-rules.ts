@@ -76,9 +76,10 @@ export function describeLinkState(link: ShareLink, now: number): string {
   const state = linkState(link, now);
   if (state === 'revoked') return 'Revoked';
   if (state === 'expired') return 'Expired';
+  // Rounded: a 7-day link read a minute after it was made still expires "in 7 days".
   const hours = (Date.parse(link.expiresAt) - now) / 3_600_000;
-  if (hours < 24) return hours < 1 ? 'Expires in less than an hour' : `Expires in ${plural(Math.floor(hours), 'hour', 'hours')}`;
-  return `Expires in ${plural(Math.floor(hours / 24), 'day', 'days')}`;
+  if (hours < 23.5) return hours < 1 ? 'Expires in less than an hour' : `Expires in ${plural(Math.round(hours), 'hour', 'hours')}`;
+  return `Expires in ${plural(Math.max(1, Math.round(hours / 24)), 'day', 'days')}`;
 }
 
 /** The link's own words: what it lets a guest do, and its limits. */

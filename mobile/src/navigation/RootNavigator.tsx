@@ -49,6 +49,9 @@ const appScreenOptions = ({ navigation }: { navigation: { canGoBack(): boolean; 
     ? { ...headerOptions, headerLeft: () => (navigation.canGoBack() ? <WebBackButton onPress={() => navigation.goBack()} /> : null) }
     : headerOptions;
 
+/** A tab's screen (Albums, Family) is reached by the tab bar, not drilled into: no back arrow. */
+const tabOptions = { headerLeft: () => null, headerBackVisible: false, gestureEnabled: false };
+
 const styles = StyleSheet.create({
   back: { minWidth: TOUCH_TARGET, minHeight: TOUCH_TARGET, alignItems: 'center', justifyContent: 'center', borderRadius: TOUCH_TARGET / 2, marginRight: 4 },
   backPressed: { backgroundColor: colors.placeholder },
@@ -73,13 +76,13 @@ export function RootNavigator() {
           <App.Screen name="Photo" component={PhotoScreen} options={{ title: 'Photo' }} />
           <App.Screen name="Trash" component={TrashScreen} options={{ title: 'Trash' }} />
           <App.Screen name="Account" component={AccountScreen} options={{ title: 'Account' }} />
-          <App.Screen name="Albums" component={AlbumsScreen} options={{ title: 'Albums' }} />
+          <App.Screen name="Albums" component={AlbumsScreen} options={{ title: 'Albums', ...tabOptions }} />
           <App.Screen name="Album" component={AlbumScreen} options={{ title: 'Album' }} />
           <App.Screen name="AlbumPhoto" component={AlbumPhotoScreen} options={{ title: 'Photo' }} />
           <App.Screen name="AlbumShare" component={AlbumShareScreen} options={{ title: 'Share album' }} />
           <App.Screen name="AlbumAddPhotos" component={AlbumAddPhotosScreen} options={{ title: 'Add photos' }} />
           <App.Screen name="AddToAlbum" component={AddToAlbumScreen} options={{ title: 'Add to album' }} />
-          <App.Screen name="Family" component={FamilyScreen} options={{ title: 'Family' }} />
+          <App.Screen name="Family" component={FamilyScreen} options={{ title: 'Family', ...tabOptions }} />
         </App.Navigator>
       ) : (
         <Auth.Navigator screenOptions={{ headerShown: false }}>

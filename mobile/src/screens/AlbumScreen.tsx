@@ -167,8 +167,8 @@ export function AlbumScreen({ route, navigation }: NativeStackScreenProps<AppRou
         <View style={styles.actions}>
           {can.addPhotos ? <Button label="Add photos" onPress={() => navigation.navigate('AlbumAddPhotos', { id })} disabled={gone} /> : null}
           {can.manage ? <Button variant="secondary" label="Rename" onPress={() => setDialog('rename')} disabled={gone} /> : null}
-          {can.manage ? <Button variant="secondary" label="Delete album" onPress={() => setDialog('delete')} disabled={gone} /> : null}
-          {can.leave ? <Button variant="secondary" label="Leave album" onPress={() => setDialog('leave')} disabled={gone} /> : null}
+          {can.manage ? <Button variant="secondary" label="Delete" accessibilityLabel="Delete album" onPress={() => setDialog('delete')} disabled={gone} /> : null}
+          {can.leave ? <Button variant="secondary" label="Leave" accessibilityLabel="Leave album" onPress={() => setDialog('leave')} disabled={gone} /> : null}
         </View>
       ) : null}
       {list.items.length > 0 && !selected && (can.manage || can.addPhotos) ? <Text style={type.caption}>Press and hold a photo to select it.</Text> : null}

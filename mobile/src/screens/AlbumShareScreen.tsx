@@ -36,7 +36,7 @@ export function AlbumShareScreen({ route, navigation }: NativeStackScreenProps<A
 
   return (
     <SafeAreaView style={styles.screen} edges={['bottom']}>
-      <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
+      <ScrollView testID="share-sheet" contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <ShareMembers albumId={id} />
         <ShareLinks albumId={id} />
       </ScrollView>

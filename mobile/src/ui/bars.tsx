@@ -91,7 +91,7 @@ const styles = StyleSheet.create({
   tabLabelOn: { color: colors.primary },
   pressed: { backgroundColor: colors.placeholder },
   segmented: { flexDirection: 'row', backgroundColor: colors.placeholder, borderRadius: radius.md, padding: 3, gap: 3 },
-  segment: { flex: 1, minHeight: TOUCH_TARGET - 4, borderRadius: radius.sm + 2, alignItems: 'center', justifyContent: 'center', paddingHorizontal: space.sm },
+  segment: { flex: 1, minHeight: TOUCH_TARGET, borderRadius: radius.sm + 2, alignItems: 'center', justifyContent: 'center', paddingHorizontal: space.sm },
   segmentOn: { backgroundColor: colors.surface, shadowColor: '#000', shadowOpacity: 0.08, shadowRadius: 3, shadowOffset: { width: 0, height: 1 } },
   segmentLabel: { fontSize: 15, fontWeight: '600', color: colors.muted },
   segmentLabelOn: { color: colors.text },

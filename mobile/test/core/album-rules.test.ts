@@ -73,6 +73,7 @@ test('a link is revoked, expired or active, and says when it ends', () => {
   expect(linkState(link({ expiresAt: '2026-12-01T11:59:59.000Z' }), NOW)).toBe('expired');
   expect(linkState(link({}), NOW)).toBe('active');
   expect(describeLinkState(link({ expiresAt: '2026-12-08T12:00:00.000Z' }), NOW)).toBe('Expires in 7 days');
+  expect(describeLinkState(link({ expiresAt: '2026-12-08T11:58:00.000Z' }), NOW)).toBe('Expires in 7 days'); // read two minutes after it was made
   expect(describeLinkState(link({ expiresAt: '2026-12-02T11:00:00.000Z' }), NOW)).toBe('Expires in 23 hours');
   expect(describeLinkState(link({ expiresAt: '2026-12-02T13:00:00.000Z' }), NOW)).toBe('Expires in 1 day');
   expect(describeLinkState(link({ expiresAt: '2026-12-01T12:30:00.000Z' }), NOW)).toBe('Expires in less than an hour');

@@ -117,7 +117,7 @@ export function ShareLinks(props: { albumId: string }) {
                 </View>
               </View>
               {url && active ? (
-                <Text style={styles.url} selectable numberOfLines={2}>
+                <Text style={styles.url} selectable numberOfLines={1}>
                   {url}
                 </Text>
               ) : null}
