@@ -109,11 +109,14 @@ export class AlbumMembersService {
     if (!canManage(access.role)) throw new HttpProblem('forbidden', 'Only the owner shares the album');
     const memberId = await this.deps.users.findUserIdByEmail(input.email);
     if (memberId === access.ownerId) throw emailProblem('validation', 'is your own: you own this album');
-    const profile = memberId === undefined ? undefined : (await this.deps.users.getPublicProfiles([memberId])).get(memberId);
-    if (!memberId || !profile) throw emailProblem('notFound', 'no account is registered with this email');
+    if (memberId === undefined) throw emailProblem('notFound', 'no account is registered with this email');
+    // The profile (for the answer) and the membership as it stands, in one round trip.
+    const [profiles, current] = await Promise.all([this.deps.users.getPublicProfiles([memberId]), this.deps.members.get(albumId, memberId)]);
+    const profile = profiles.get(memberId);
+    if (!profile) throw emailProblem('notFound', 'no account is registered with this email');
 
     for (let attempt = 0; attempt < 4; attempt++) {
-      const existing = await this.deps.members.get(albumId, memberId);
+      const existing = attempt === 0 ? current : await this.deps.members.get(albumId, memberId);
       if (existing) {
         if (existing.role === input.role || (await this.deps.members.changeRole(existing, input.role))) {
           return { member: memberJson(profile, input.role, existing.addedAt), created: false };
