@@ -135,6 +135,20 @@ describe('album photos and jobs', () => {
     expect((await photosOf(ada, albumId)).map((p) => p.id)).toEqual([photo.photoId]);
   });
 
+  it('racing adds and removes of the same photos: each photo is added once and removed once, the count stays exact', async () => {
+    const albumId = await newAlbum(ada, 'Races');
+    const photos = await Promise.all(Array.from({ length: 6 }, () => seedPhoto(app(), ada.userId, { derivatives: false })));
+    const ids = photos.map((p) => p.photoId);
+    const adds = await Promise.all(Array.from({ length: 4 }, () => service().addPhotos(owner(ada, albumId), ids)));
+    for (const id of ids) expect(adds.flat().filter((r) => r.photoId === id && r.result === 'added')).toHaveLength(1);
+    expect(await count(albumId)).toBe(6);
+    const removes = await Promise.all(Array.from({ length: 4 }, () => service().removePhotos(owner(ada, albumId), ids)));
+    for (const id of ids) expect(removes.flat().filter((r) => r.photoId === id && r.result === 'removed')).toHaveLength(1);
+    expect(await count(albumId)).toBe(0);
+    const states = await app().albums.entries.photoStates(ada.userId, ids);
+    for (const state of states.values()) expect(state.albumIds).toBeUndefined();
+  });
+
   it("removeContributions takes every photo of one owner out of the album, counts exact, and is idempotent", async () => {
     const albumId = await newAlbum(ada, 'Contributions');
     await share(ada, albumId, bob, 'contributor');
