@@ -478,6 +478,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/shared/{token}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect links: add photos to the album as a guest, without an account (multipart/form-data)
+         * @description Fields first: `name` (your name, 1-60 characters), `password` when the link has one (or the x-share-password header); then up to 20 `file` parts of at most 104857600 bytes each. A result per file: added, duplicate (the owner has it already: it joins the album, stored once) or rejected (not a photo type, empty).
+         */
+        post: operations["uploadGuestPhotos"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/family": {
         parameters: {
             query?: never;
@@ -820,6 +840,20 @@ export interface components {
             /** @description Where, e.g. `body.items.3.size` */
             path: string;
             message: string;
+        };
+        GuestUploadResponse: {
+            items: components["schemas"]["GuestUploadResult"][];
+        };
+        GuestUploadResult: {
+            filename: string;
+            /**
+             * @description duplicate: the album owner has this photo already (it is added to the album, not stored twice)
+             * @enum {string}
+             */
+            status: "added" | "duplicate" | "rejected";
+            photoId?: string;
+            /** @description Why a file was rejected */
+            error?: string;
         };
         Me: {
             userId: string;
@@ -4631,6 +4665,136 @@ export interface operations {
             };
         };
     };
+    uploadGuestPhotos: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The link's password, when it has one */
+                "x-share-password"?: string;
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description Your name, shown with your photos */
+                    name: string;
+                    /** @description The link's password, when it has one */
+                    password?: string;
+                    /** @description One or more photos (at most 20 per request), as file parts after the fields */
+                    file: string[];
+                } | null;
+            };
+        };
+        responses: {
+            /** @description What became of each file */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestUploadResponse"];
+                };
+            };
+            /** @description The request is not valid: malformed JSON or a field that breaks its rules (`errors` lists each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link has a password and it was not sent, or is wrong (type https://auroravault.dev/problems/share-password-required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A view link: it takes no photos */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such link: forged, expired, revoked, or its album was deleted (one answer for all) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link takes no more photos (maxUploads), or the album owner's storage is full: nothing was added */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A file is over the size limit, or too many files or fields: nothing was added */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not multipart/form-data */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from your address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side; the instance names the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable for a moment; try again (after Retry-After seconds when it is sent) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getFamily: {
         parameters: {
             query?: never;
@@ -5365,6 +5529,15 @@ export interface operations {
             };
             /** @description The password asked for is not right (the page asks again) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not possible with this link */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
