@@ -62,7 +62,7 @@ const albums: FastifyPluginAsyncZod = async (app) => {
         operationId: 'getAlbum',
         summary: 'One album, with my role in it',
         params: albumParams,
-        response: { 200: jsonResponse('The album', album), ...problemResponses(400, 401), 404: unknown },
+        response: { 200: jsonResponse('The album, with your role in it', album), ...problemResponses(400, 401), 404: unknown },
       },
     },
     async (request) => app.albums.service.get(await access(request.user.userId, request.params.albumId)),
