@@ -55,7 +55,8 @@ export class WelcomeEmailSendError extends Error {
   }
 }
 
-function scrubAddresses(message: string): string {
+/** An SES error message without the addresses it may quote (logs and job errors must not carry them). */
+export function scrubAddresses(message: string): string {
   return message.replace(/[^\s@<>"',;:()[\]]+@[^\s@<>"',;:()[\]]+/g, '[address]');
 }
 

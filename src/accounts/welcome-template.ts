@@ -30,8 +30,8 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
-/** A name fit for a greeting: control characters and runs of whitespace collapsed, at most 80 characters, or undefined. */
-function displayName(name: string | undefined): string | undefined {
+/** A name fit for a greeting or a sentence: control characters and runs of whitespace collapsed, at most 80 characters, or undefined. */
+export function displayName(name: string | undefined): string | undefined {
   // eslint-disable-next-line no-control-regex
   const cleaned = name?.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
   if (!cleaned) return undefined;

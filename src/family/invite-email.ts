@@ -1,6 +1,7 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { scrubAddresses } from '../accounts/welcome-email.js';
 import type { FamiliesRepository } from '../data/families.js';
 import { emailDigest } from '../data/keys.js';
 import { incrementCounter } from '../data/rate-limit-counters.js';
@@ -38,7 +39,7 @@ export class InviteEmailSendError extends Error {
 
   constructor(original: unknown) {
     const error = original instanceof Error ? original : new Error(String(original));
-    super(`SES SendEmail failed: ${error.name}: ${error.message.replace(/[^\s@<>"',;:()[\]]+@[^\s@<>"',;:()[\]]+/g, '[address]')}`);
+    super(`SES SendEmail failed: ${error.name}: ${scrubAddresses(error.message)}`);
     this.name = 'InviteEmailSendError';
     this.code = error.name;
   }

@@ -1,4 +1,4 @@
-import { escapeHtml, type RenderedEmail } from '../accounts/welcome-template.js';
+import { displayName, escapeHtml, type RenderedEmail } from '../accounts/welcome-template.js';
 
 /**
  * The family invitation email, as a pure function (unit-tested without SES). It carries no link token:
@@ -18,14 +18,6 @@ const FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, 
 const INK = '#1f2340';
 const MUTED = '#5b6079';
 const BRAND = '#4338ca';
-
-/** A name fit for a sentence: control characters and runs of whitespace collapsed, at most 80 characters, or undefined. */
-function displayName(name: string | undefined): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = name?.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
-  if (!cleaned) return undefined;
-  return [...cleaned].length > 80 ? `${[...cleaned].slice(0, 79).join('')}…` : cleaned;
-}
 
 /** "14 December 2026": the day the invite expires, in UTC. */
 function day(iso: string): string {
