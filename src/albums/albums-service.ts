@@ -81,12 +81,13 @@ export class AlbumsService {
   /** My own albums, newest first. */
   async listMine(userId: string, limit: number, cursor?: string): Promise<AlbumPageJson> {
     const startKey = cursor === undefined ? undefined : this.ownedStartKey(userId, cursor);
-    const { albumIds, lastKey } = await this.deps.albums.listOwned(userId, limit + 1, startKey);
+    // Strongly consistent, index and albums: an album just created or deleted is listed as it is now.
+    const { albumIds, lastKey } = await this.deps.albums.listOwned(userId, limit + 1, startKey, true);
     const page = albumIds.slice(0, limit);
     const more = albumIds.length > limit || (lastKey !== undefined && page.length > 0);
     const last = page.at(-1);
     const nextCursor = more && last ? this.cursors.encode('albums', userId, keys.ownedAlbum(userId, last)) : null;
-    const found = await this.deps.albums.getMany(page);
+    const found = await this.deps.albums.getMany(page, true);
     const albums = page.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
     return { items: await this.albumsJson(albums.map((album) => ({ album, role: 'owner' as const })), userId), nextCursor };
   }

@@ -109,9 +109,9 @@ export class AlbumsRepository {
     return Item ? stripAlbum(Item) : undefined;
   }
 
-  /** Albums by id (those that exist), eventually consistent: listings. */
-  async getMany(albumIds: string[]): Promise<Map<string, AlbumRecord>> {
-    const items = await batchGet(this.dynamo, this.table, [...new Set(albumIds)].map((id) => keys.album(id)));
+  /** Albums by id (those that exist). */
+  async getMany(albumIds: string[], consistent = false): Promise<Map<string, AlbumRecord>> {
+    const items = await batchGet(this.dynamo, this.table, [...new Set(albumIds)].map((id) => keys.album(id)), { consistent });
     return new Map(items.map((item) => [item.albumId as string, stripAlbum(item)]));
   }
 
