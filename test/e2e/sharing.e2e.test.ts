@@ -292,3 +292,17 @@ step('a guest adds a photo through the collect link page, without signing in; A 
   await imagesLoaded(page.getByTestId('album-grid').filter({ visible: true }).locator('img'));
   await shot(page, 'album-with-guest-photo');
 });
+
+step('lays out the albums and an album in a desktop browser window', async () => {
+  const page = ada.page!;
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await tile(page, 'from-the-party.jpg').waitFor();
+  await imagesLoaded(page.getByTestId('album-grid').filter({ visible: true }).locator('img'));
+  await shot(page, 'desktop-album');
+  // Opened by its URL, as a bookmark would.
+  await page.goto(`${platform.url}/albums`);
+  const card = page.getByRole('button', { name: `Album ${ALBUM}`, exact: true }).filter({ visible: true });
+  await card.waitFor();
+  await imagesLoaded(card.locator('img'));
+  await shot(page, 'desktop-albums');
+});

@@ -1,6 +1,6 @@
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'react';
-import { StyleSheet, Text, View } from 'react-native';
+import { Platform, StyleSheet, Text, View } from 'react-native';
 import { SafeAreaView } from 'react-native-safe-area-context';
 import { useServices } from '../app/session';
 import { abilitiesOf, addedByLabel, albumNameError, canRemovePhoto, describeBatch, photoCount } from '../core/album-rules';
@@ -59,6 +59,8 @@ export function AlbumScreen({ route, navigation }: NativeStackScreenProps<AppRou
   const role = album?.role ?? 'viewer';
   const can = abilitiesOf(role);
   const gone = albumError?.status === 404;
+  // Owners and contributors select photos (to remove them, or set the cover); viewers have nothing to do with a selection.
+  const selectable = (can.manage || can.addPhotos) && !gone && list.items.length > 0;
 
   useLayoutEffect(() => {
     navigation.setOptions({
@@ -67,13 +69,16 @@ export function AlbumScreen({ route, navigation }: NativeStackScreenProps<AppRou
         <HeaderActions>
           {selected ? (
             <HeaderButton label="Cancel" onPress={() => setSelected(undefined)} />
-          ) : can.share && !gone ? (
-            <HeaderButton label="Share" onPress={() => navigation.navigate('AlbumShare', { id })} />
-          ) : null}
+          ) : (
+            <>
+              {selectable ? <HeaderButton label="Select" onPress={() => setSelected(new Set())} /> : null}
+              {can.share && !gone ? <HeaderButton label="Share" onPress={() => navigation.navigate('AlbumShare', { id })} /> : null}
+            </>
+          )}
         </HeaderActions>
       ),
     });
-  }, [navigation, album?.name, selected, can.share, gone, id]);
+  }, [navigation, album?.name, selected, selectable, can.share, gone, id]);
 
   const byId = useMemo(() => new Map(list.items.map((p) => [p.id, p])), [list.items]);
   const chosen = selected ? [...selected].map((photoId) => byId.get(photoId)).filter((p): p is AlbumPhoto => !!p) : [];
@@ -171,7 +176,7 @@ export function AlbumScreen({ route, navigation }: NativeStackScreenProps<AppRou
           {can.leave ? <Button variant="secondary" label="Leave" accessibilityLabel="Leave album" onPress={() => setDialog('leave')} disabled={gone} /> : null}
         </View>
       ) : null}
-      {list.items.length > 0 && !selected && (can.manage || can.addPhotos) ? <Text style={type.caption}>Press and hold a photo to select it.</Text> : null}
+      {selectable && !selected && Platform.OS !== 'web' ? <Text style={type.caption}>Press and hold a photo to select it.</Text> : null}
       <OfflineBanner visible={list.offline} error={list.error} onRetry={list.refresh} />
     </View>
   );
@@ -195,7 +200,7 @@ export function AlbumScreen({ route, navigation }: NativeStackScreenProps<AppRou
           photos={list.items}
           byDay={false}
           onOpen={open}
-          onLongPress={can.manage || can.addPhotos ? startSelecting : undefined}
+          onLongPress={selectable ? startSelecting : undefined}
           selected={selected}
           captionOf={captionOf}
           refreshing={list.refreshing}

@@ -126,7 +126,7 @@ test('a viewer sees the photos and may only leave; a contributor removes only th
 
   await screen.findByRole('button', { name: 'Photo theirs.jpg' });
   expect(screen.getByText('You can view the photos.')).toBeOnTheScreen();
-  for (const name of ['Add photos', 'Rename', 'Delete album', 'Share']) expect(screen.queryByRole('button', { name })).toBeNull();
+  for (const name of ['Add photos', 'Rename', 'Delete album', 'Share', 'Select']) expect(screen.queryByRole('button', { name })).toBeNull();
   fireEvent.press(screen.getByRole('button', { name: 'Leave album' }));
   await confirm('Leave this album?', 'Leave album');
   await waitFor(() => expect(calls(requests, 'DELETE', `/v1/albums/${viewed.id}/members/${TEST_USER.userId}`)).toHaveLength(1));
@@ -134,7 +134,8 @@ test('a viewer sees the photos and may only leave; a contributor removes only th
 
   await screen.findByRole('button', { name: 'Photo theirs.jpg' });
   expect(screen.getByRole('button', { name: 'Add photos' })).toBeOnTheScreen();
-  fireEvent(screen.getByRole('button', { name: 'Photo theirs.jpg' }), 'longPress');
+  fireEvent.press(screen.getByRole('button', { name: 'Select' }));
+  fireEvent.press(screen.getByRole('button', { name: 'Photo theirs.jpg' }));
   expect(await screen.findByRole('button', { name: 'Remove' })).toBeDisabled();
   expect(screen.queryByRole('button', { name: 'Set as cover' })).toBeNull();
   fireEvent.press(screen.getByRole('button', { name: 'Photo mine.jpg' }));
