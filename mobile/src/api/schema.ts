@@ -3262,7 +3262,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The album */
+            /** @description The album, with your role in it */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5449,6 +5449,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The password asked for is not right (the page asks again) */
@@ -5525,6 +5526,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The password asked for is not right (the page asks again) */
