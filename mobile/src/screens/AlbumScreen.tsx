@@ -19,6 +19,7 @@ import { useAlbum } from './albums/useAlbum';
 import { usePagedList } from './albums/usePagedList';
 import { describeLoadError, OfflineBanner } from './library/LibraryStates';
 import { PhotoGrid } from './library/PhotoGrid';
+import { useCancelOnBack } from './library/useCancelOnBack';
 
 const GONE = ALBUM_GONE;
 const ROLE_LINE = { owner: undefined, link: undefined, contributor: 'You can add your own photos and remove the ones you added.', viewer: 'You can view the photos.' } as const;
@@ -97,6 +98,8 @@ export function AlbumScreen({ route, navigation }: NativeStackScreenProps<AppRou
     [selected, toggle, navigation, id],
   );
   const startSelecting = useCallback((photo: Photo) => setSelected((current) => current ?? new Set([photo.id])), []);
+  const cancelSelecting = useCallback(() => setSelected(undefined), []);
+  useCancelOnBack(selected !== undefined, cancelSelecting);
   const captionOf = useCallback((photo: Photo) => addedByLabel(photo as AlbumPhoto, user.userId), [user.userId]);
 
   async function act(action: string, work: () => Promise<void>) {

@@ -69,7 +69,7 @@ export function AlbumsScreen({ navigation, route }: NativeStackScreenProps<AppRo
   const header = (
     <View style={styles.top}>
       <Segmented label="Albums to show" options={TABS} value={tab} onChange={(value) => navigation.setParams({ tab: value })} />
-      <OfflineBanner visible={list.offline} error={list.error} onRetry={list.refresh} />
+      <OfflineBanner visible={list.offline} error={list.error} onRetry={list.refresh} what="albums" />
     </View>
   );
 

@@ -10,6 +10,7 @@ import { Button, EmptyState, LoadingState } from '../ui/kit';
 import { colors } from '../ui/theme';
 import { describeLoadError, OfflineBanner } from './library/LibraryStates';
 import { PhotoGrid } from './library/PhotoGrid';
+import { useCancelOnBack } from './library/useCancelOnBack';
 import { UploadStrip } from './library/UploadStrip';
 import { usePhotoList } from './library/usePhotoList';
 import { useProcessingRefresh } from './library/useProcessingRefresh';
@@ -38,6 +39,8 @@ export function HomeScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Ho
     navigation.navigate('AddToAlbum', { photos: [...selected].join(',') });
     setSelected(undefined);
   };
+  const cancelSelecting = useCallback(() => setSelected(undefined), []);
+  useCancelOnBack(selected !== undefined, cancelSelecting);
   const narrow = useWindowDimensions().width < 420;
 
   useLayoutEffect(() => {

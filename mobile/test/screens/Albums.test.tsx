@@ -2,6 +2,7 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react-
 import type { Photo } from '../../src/core/library';
 import type { FakeAnswer, FakeRequest } from '../helpers/fake-http';
 import { albumPhoto, FakeSharingServer } from '../helpers/fake-sharing-server';
+import { MemoryStore } from '../helpers/memory-store';
 import { renderApp, samplePhoto, TEST_USER } from '../helpers/render-app';
 
 const never = () => new Promise<FakeAnswer>(() => undefined);
@@ -121,7 +122,8 @@ test('a viewer sees the photos and may only leave; a contributor removes only th
   server.album({ name: 'Together', ownerId: 'grace', ownerName: 'Grace', role: 'contributor' }, [theirs, mine]);
   const { requests } = await start(server);
   await openAlbumsTab();
-  fireEvent.press(await screen.findByRole('radio', { name: 'Shared with me' }));
+  await screen.findByText('No albums yet');
+  fireEvent.press(screen.getByRole('radio', { name: 'Shared with me' }));
   fireEvent.press(await screen.findByRole('button', { name: 'Album Look only' }));
 
   await screen.findByRole('button', { name: 'Photo theirs.jpg' });
@@ -206,4 +208,68 @@ test('Add photos in an album picks from my library and says what was added', asy
   expect(await screen.findByText('1 photo added, 1 already in the album')).toBeOnTheScreen();
   expect(server.photos.get(album.id)!.map((p) => p.id)).toEqual(['a', 'b']);
   await act(async () => undefined);
+});
+
+test('an album photo says who added it; a contributor removes their own and not the others\u2019, the owner sets a guest\u2019s photo as the cover', async () => {
+  const server = new FakeSharingServer();
+  const theirs = albumPhoto(samplePhoto({ id: 't1', filename: 'theirs.jpg' }), { userId: 'grace', name: 'Grace' });
+  const mine = albumPhoto(samplePhoto({ id: 'm1', filename: 'mine.jpg' }), { userId: TEST_USER.userId, name: 'Ada' });
+  const guest = albumPhoto(samplePhoto({ id: 'g1', filename: 'guest.jpg' }), { name: 'Sam', guest: true });
+  const shared = server.album({ name: 'Theirs', ownerId: 'grace', ownerName: 'Grace', role: 'contributor' }, [theirs, mine]);
+  const own = server.album({ name: 'Mine' }, [guest]);
+  const view = await start(server);
+  await openAlbumsTab();
+  await screen.findByRole('button', { name: 'Album Mine' });
+  fireEvent.press(screen.getByRole('radio', { name: 'Shared with me' }));
+  fireEvent.press(await screen.findByRole('button', { name: 'Album Theirs' }));
+
+  fireEvent.press(await screen.findByRole('button', { name: 'Photo mine.jpg' }));
+  expect(within(await screen.findByLabelText('Details')).getByText('You')).toBeOnTheScreen();
+  expect(screen.queryByRole('button', { name: 'Set as cover' })).toBeNull();
+  fireEvent.press(screen.getByRole('button', { name: 'Remove from album' }));
+  await confirm('Remove from the album?', 'Remove');
+  // Back on the album, without it.
+  await waitFor(() => expect(screen.queryByRole('button', { name: 'Photo mine.jpg' })).toBeNull());
+  expect(calls(view.requests, 'POST', `/v1/albums/${shared.id}/photos/remove`).map((r) => r.body)).toEqual([{ photoIds: ['m1'] }]);
+
+  fireEvent.press(await screen.findByRole('button', { name: 'Photo theirs.jpg' }));
+  expect(within(await screen.findByLabelText('Details')).getByText('Grace')).toBeOnTheScreen();
+  expect(screen.queryByRole('button', { name: 'Remove from album' })).toBeNull();
+  view.unmount();
+
+  await start(server);
+  await openAlbumsTab();
+  fireEvent.press(await screen.findByRole('button', { name: 'Album Mine' }));
+  fireEvent.press(await screen.findByRole('button', { name: 'Photo guest.jpg' }));
+  expect(within(await screen.findByLabelText('Details')).getByText('Sam (guest, through a link)')).toBeOnTheScreen();
+  expect(screen.getByRole('button', { name: 'Remove from album' })).toBeOnTheScreen();
+  fireEvent.press(screen.getByRole('button', { name: 'Set as cover' }));
+  expect(await screen.findByText('This photo is now the album\u2019s cover')).toBeOnTheScreen();
+  expect(server.albums.get(own.id)!.cover?.photoId).toBe('g1');
+  await waitFor(() => expect(screen.getByRole('button', { name: 'Set as cover' })).toBeDisabled());
+});
+
+test('offline, the albums saved on this device show with a banner, and Try again brings the server\u2019s', async () => {
+  const server = new FakeSharingServer();
+  server.album({ name: 'Saved' });
+  let online = true;
+  const storage = new MemoryStore();
+  const handler = (r: FakeRequest) => {
+    if (!online && r.url.startsWith('/v1/albums')) throw new Error('offline');
+    return server.handle(r) ?? (r.url === '/v1/photos' ? page([]) : never());
+  };
+  const first = await renderApp({ signedIn: true, storage, handler });
+  await openAlbumsTab();
+  await screen.findByRole('button', { name: 'Album Saved' });
+  first.unmount();
+
+  online = false;
+  server.album({ name: 'Made elsewhere' });
+  await renderApp({ storage, handler });
+  await openAlbumsTab();
+  expect(await screen.findByText('Offline \u2014 showing saved albums')).toBeOnTheScreen();
+  expect(screen.getByRole('button', { name: 'Album Saved' })).toBeOnTheScreen();
+  online = true;
+  fireEvent.press(screen.getByRole('button', { name: 'Try again' }));
+  expect(await screen.findByRole('button', { name: 'Album Made elsewhere' })).toBeOnTheScreen();
 });

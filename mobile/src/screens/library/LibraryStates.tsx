@@ -14,12 +14,13 @@ export function describeLoadError(error: ApiError | undefined, what: string): st
  * The saved pages are on screen but the server could not be reached: one small line above the grid,
  * with Try again (the web has no pull to refresh).
  */
-export function OfflineBanner(props: { visible: boolean; error: ApiError | undefined; onRetry: () => void }) {
+export function OfflineBanner(props: { visible: boolean; error: ApiError | undefined; onRetry: () => void; what?: string }) {
   if (!props.visible) return null;
   const offline = !props.error || props.error.isNetworkError;
+  const what = props.what ?? 'photos';
   return (
     <View style={styles.banner} accessibilityLiveRegion="polite" testID="offline-banner">
-      <Text style={styles.text}>{offline ? 'Offline — showing saved photos' : 'Could not refresh — showing saved photos'}</Text>
+      <Text style={styles.text}>{offline ? `Offline — showing saved ${what}` : `Could not refresh — showing saved ${what}`}</Text>
       <Pressable accessibilityRole="button" accessibilityLabel="Try again" onPress={props.onRetry} style={({ pressed }) => [styles.action, pressed && styles.pressed]}>
         <Text style={[styles.text, styles.actionText]}>Try again</Text>
       </Pressable>
