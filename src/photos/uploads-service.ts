@@ -1,5 +1,6 @@
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
@@ -7,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { S3Presigner } from '../aws/s3-presigner.js';
+import { encodeKeyPath } from '../aws/sigv4.js';
 import type { AppConfig } from '../config.js';
 import type { PhotoRecord, PhotosRepository } from '../data/photos.js';
 import type { UsersRepository } from '../data/users.js';
@@ -49,8 +51,21 @@ const MAX_DECIDE_ATTEMPTS = 4;
  */
 export const COMPLETE_REQUEUE_AFTER_MS = 10_000;
 
-/** What a request does for one distinct photo id. */
-type Decision = { kind: 'duplicate' } | { kind: 'upload'; record: PhotoRecord };
+/** What a request does for one distinct photo id; `fresh`: reserved by this request. */
+type Decision = { kind: 'duplicate' } | { kind: 'upload'; record: PhotoRecord; fresh?: boolean };
+
+/** A file already in the bucket (at `stagingKey`, outside every user's prefix) to ingest for a user. */
+export interface StagedFile {
+  stagingKey: string;
+  filename: string;
+  contentType: UploadItem['contentType'];
+  size: number;
+  /** Base64 of the SHA-256, computed while the bytes were staged. */
+  sha256: string;
+}
+
+/** `added`: a new photo, now processing; `duplicate`: the user has this content already (not stored twice). */
+export type IngestAnswer = { photoId: string; status: 'added' | 'duplicate' };
 
 /**
  * The upload protocol, top to bottom: POST /v1/uploads reserves photos (dedup, quota) and hands out
@@ -98,7 +113,13 @@ export class UploadsService {
    * reservation. New ones are reserved in one transaction with their bytes; what a concurrent request
    * changed meanwhile is decided again.
    */
-  private async decide(userId: string, items: UploadItem[], primary: Map<string, number>, expiresAt: string): Promise<Map<string, Decision>> {
+  private async decide(
+    userId: string,
+    items: UploadItem[],
+    primary: Map<string, number>,
+    expiresAt: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<Map<string, Decision>> {
     const decided = new Map<string, Decision>();
     for (let attempt = 1; ; attempt++) {
       const open = [...primary.keys()].filter((id) => !decided.has(id));
@@ -110,7 +131,7 @@ export class UploadsService {
       for (const id of open) {
         const item = items[primary.get(id)!]!;
         const photo = existing.get(id);
-        if (!photo || photo.status === 'rejected') fresh.push(this.newRecord(userId, id, item, expiresAt));
+        if (!photo || photo.status === 'rejected') fresh.push({ ...this.newRecord(userId, id, item, expiresAt), ...extra });
         else if (photo.status === 'uploading') {
           this.checkSameReservation(photo, item, primary.get(id)!);
           // False: completed, discarded or swept meanwhile; decided again on the next pass.
@@ -126,7 +147,7 @@ export class UploadsService {
       if (!profile) throw new HttpProblem('unauthorized', 'This account has no profile yet; sign in again');
       const outcome = await this.deps.photos.reserve(userId, fresh, profile.quotaBytes);
       if (outcome.ok) {
-        for (const record of fresh) decided.set(record.photoId, { kind: 'upload', record });
+        for (const record of fresh) decided.set(record.photoId, { kind: 'upload', record, fresh: true });
         continue;
       }
       if (outcome.quotaExceeded && outcome.conflicts.length === 0) {
@@ -174,6 +195,37 @@ export class UploadsService {
     const current = await this.deps.photos.get(record.userId, record.photoId);
     if (current?.status === 'uploading' && current.uploadId) return { ...record, uploadId: current.uploadId };
     throw new HttpProblem('conflict', 'This upload changed while its URLs were being made; try again');
+  }
+
+  /**
+   * Ingests files already in the bucket for `userId` (a collect link's guest files, for the album owner), the
+   * way a phone's upload goes: deduplicated against the user's library by content (photoIdFor), new ones
+   * reserved with their bytes against the user's quota (all or none: over quota throws the quotaExceeded
+   * problem and nothing is reserved), then each copied to its photo's key and completed (marked processing and
+   * queued). A reservation stays `uploading` until its copy is completed, so a crash in between leaves work for
+   * the abandoned-upload sweep (which releases the bytes), never a photo nobody pays for. `extra` goes into
+   * each new record (a pending album placement). The staged objects are the caller's to delete.
+   */
+  async ingestStaged(userId: string, files: StagedFile[], extra: Record<string, unknown> = {}): Promise<IngestAnswer[]> {
+    const items: UploadItem[] = files.map((file, i) => ({ clientRef: String(i), filename: file.filename, contentType: file.contentType, size: file.size, sha256: file.sha256 }));
+    this.checkSizes(items);
+    const ids = items.map((item) => photoIdFor(userId, item.sha256));
+    const primary = new Map<string, number>();
+    ids.forEach((id, index) => primary.has(id) || primary.set(id, index));
+    const expiresAt = new Date(this.now() + this.deps.limits.uploadUrlTtlSeconds * 1000).toISOString();
+    const decided = await this.decide(userId, items, primary, expiresAt, extra);
+    const added = new Set<string>();
+    for (const [id, decision] of decided) {
+      if (decision.kind !== 'upload') continue;
+      const { record } = decision;
+      const source = files[primary.get(id)!]!;
+      // A reservation of the same content still uploading (the user's own) is completed with these same bytes.
+      await this.deps.s3.send(new CopyObjectCommand({ Bucket: this.deps.bucket, Key: record.s3Key, CopySource: `${this.deps.bucket}/${encodeKeyPath(source.stagingKey)}` }));
+      await this.completeOne(record, { photoId: id });
+      if (decision.fresh) added.add(id);
+    }
+    // A second file of the same content in one batch is a duplicate of the first.
+    return ids.map((photoId, index) => ({ photoId, status: added.has(photoId) && primary.get(photoId) === index ? 'added' : 'duplicate' }));
   }
 
   async complete(userId: string, items: CompleteItem[]): Promise<CompleteAnswer[]> {

@@ -88,14 +88,17 @@ export const guestName = z
   .max(60)
   .regex(/^[^\p{Cc}\u{d800}-\u{dfff}]*$/u, 'must not hold control characters');
 
-/** The multipart form, for the document only: the route reads the parts as they stream (src/sharing/guest-uploads.ts). */
+/**
+ * The multipart form, for the document only: the route reads the parts as they stream (src/sharing/guest-uploads.ts),
+ * and the multipart parser leaves the body null (hence nullish).
+ */
 export const guestUploadForm = z
   .object({
     name: guestName.describe('Your name, shown with your photos'),
     password: z.string().optional().describe("The link's password, when it has one"),
     file: z.array(z.file()).min(1).describe('One or more photos (at most 20 per request), as file parts after the fields'),
   })
-  .optional();
+  .nullish();
 
 export const guestUploadResult = z
   .object({

@@ -28,11 +28,17 @@ export function multipartProblem(error: unknown, limits: { fileSize: number; fil
   }
 }
 
+const notMultipart = (request: FastifyRequest) =>
+  new HttpProblem('unsupportedMediaType', `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported here; send multipart/form-data`);
+
+/** onRequest hook of the multipart routes: any other body is a 415 before it is read (never parsed as JSON, never validated). */
+export async function requireMultipart(request: FastifyRequest): Promise<void> {
+  if (!/^multipart\/form-data\s*;/i.test(request.headers['content-type'] ?? '')) throw notMultipart(request);
+}
+
 /** The request's parts one by one, each failure of the parser turned into a problem. */
 export async function* formParts(request: FastifyRequest, limits: { fileSize: number; files: number }): AsyncGenerator<Multipart> {
-  if (!request.isMultipart()) {
-    throw new HttpProblem('unsupportedMediaType', `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported here; send multipart/form-data`);
-  }
+  if (!request.isMultipart()) throw notMultipart(request);
   const parts = request.parts();
   for (;;) {
     let next: IteratorResult<Multipart>;

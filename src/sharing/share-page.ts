@@ -27,7 +27,7 @@ h1{font-size:1.6rem;margin:0;overflow-wrap:anywhere}
 .grid small{display:block;font-size:.8rem;opacity:.75;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;padding-top:2px}
 form{display:grid;gap:14px;max-width:420px;margin:24px 0}
 label{display:grid;gap:6px;font-weight:600}
-input{font:inherit;padding:10px;border-radius:6px;border:1px solid #8888;min-height:44px;box-sizing:border-box}
+input{font:inherit;font-weight:400;padding:10px;border-radius:6px;border:1px solid #8888;min-height:44px;box-sizing:border-box}
 button{font:inherit;font-weight:600;padding:10px 18px;border-radius:6px;border:0;background:#2f6fed;color:#fff;min-height:44px;min-width:44px;cursor:pointer}
 .note{padding:10px 12px;border-radius:6px;background:#8882}
 .error{padding:10px 12px;border-radius:6px;background:#d3303022}

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { AuthenticatedUser } from '../../auth/token-verifier.js';
 import { shareLinkKeyring } from '../../config.js';
 import { ShareLinksRepository } from '../../data/share-links.js';
+import { GuestUploads } from '../../sharing/guest-uploads.js';
 import { createIpRateLimit, type IpRateLimitHook } from '../../sharing/ip-rate-limit.js';
 import { LinkTokens } from '../../sharing/link-tokens.js';
 import { ShareLinksService } from '../../sharing/share-links-service.js';
@@ -21,8 +22,12 @@ export interface ShareLinksDecoration {
   repository: ShareLinksRepository;
   tokens: LinkTokens;
   service: ShareLinksService;
+  /** Collect links: guests' files streamed in and ingested for the album owner. */
+  guestUploads: GuestUploads;
   /** Per client IP, every public share link route (onRequest hook). */
   publicRateLimit: IpRateLimitHook;
+  /** Per client IP, guest upload requests (onRequest hook), on top of publicRateLimit. */
+  guestUploadRateLimit: IpRateLimitHook;
 }
 
 declare module 'fastify' {
@@ -61,8 +66,20 @@ export default fp(
       collectLimits: { maxFiles: config.shareLinks.maxFilesPerRequest, maxFileBytes: config.shareLinks.maxFileBytes },
       now,
     });
+    const guestUploads = new GuestUploads({
+      s3: app.aws.s3,
+      bucket: app.resources.bucket,
+      links: repository,
+      checkPassword: (link, password) => service.checkPassword(link, password),
+      ingest: (ownerId, files, extra) => app.uploads.ingestStaged(ownerId, files, extra),
+      addToAlbum: (access, photoId, guest) => app.albums.service.addGuestPhoto(access, photoId, guest),
+      limits: { maxFileBytes: config.shareLinks.maxFileBytes, maxFiles: config.shareLinks.maxFilesPerRequest },
+      now,
+      log: app.log.child({ component: 'guest-uploads' }),
+    });
     const publicRateLimit = createIpRateLimit({ max: config.rateLimits.sharedPerIpPerMinute, what: 'share link requests', now });
-    app.decorate('shareLinks', { repository, tokens, service, publicRateLimit });
+    const guestUploadRateLimit = createIpRateLimit({ max: config.rateLimits.guestUploadsPerIpPerMinute, what: 'uploads', now });
+    app.decorate('shareLinks', { repository, tokens, service, guestUploads, publicRateLimit, guestUploadRateLimit });
   },
   { name: 'share-links', dependencies: ['aws', 'jobs', 'albums', 'uploads'] },
 );

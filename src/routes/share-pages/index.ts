@@ -1,12 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpProblem } from '../../lib/problem.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../lib/problem.js';
 import { multipartBodies } from '../../plugins/app/body-parsing.js';
 import { toProblem } from '../../plugins/app/problems.js';
+import { problemSchema } from '../../schemas/problem.js';
 import { sharedParams } from '../../schemas/share-links.js';
 import { shareRouteLogSerializers } from '../../sharing/log-redaction.js';
-import { readFields } from '../../sharing/multipart-form.js';
+import { formParts, readFields, requireMultipart } from '../../sharing/multipart-form.js';
 import { PASSWORD_PROBLEM_TYPE } from '../../sharing/share-links-service.js';
 import { collectPage, messagePage, pageContentSecurityPolicy, passwordPage, viewPage } from '../../sharing/share-page.js';
 
@@ -16,14 +17,15 @@ const PAGE_SIZE = 60;
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
 /** Every answer of these routes is a page, refusals included (a person reads them). */
 const PAGE_REFUSALS = {
-  400: html('The request is not valid'),
+  // A token over MAX_PARAM_LENGTH is refused by the router itself, before these routes: problem+json.
+  400: { description: 'The request is not valid', content: { 'text/html': { schema: z.string() }, [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } },
   401: html('The password asked for is not right (the page asks again)'),
   404: html('No such link: forged, expired, revoked, or its album was deleted'),
   429: html('Too many requests from your address; wait Retry-After seconds'),
   500: html('Something failed on our side'),
   503: html('A dependency is unavailable for a moment; try again'),
 };
-const POST_REFUSALS = { ...PAGE_REFUSALS, 409: html('The link takes no more photos, or the album owner has no space left'), 413: html('A file or the form is too large'), 415: html('The form is not multipart/form-data') };
+const POST_REFUSALS = { ...PAGE_REFUSALS, 403: html('Not possible with this link'), 409: html('The link takes no more photos, or the album owner has no space left'), 413: html('A file or the form is too large'), 415: html('The form is not multipart/form-data') };
 
 const TITLES: Record<number, string> = { 400: 'Something is wrong with the form', 404: 'Link not found', 409: 'Not added', 413: 'Too large', 415: 'Not a form', 429: 'Too many requests' };
 
@@ -88,6 +90,7 @@ const sharePages: FastifyPluginAsyncZod = async (app) => {
     '/:token',
     {
       ...common,
+      onRequest: [app.shareLinks.guestUploadRateLimit, requireMultipart],
       schema: {
         tags: ['share links'],
         security: [],
@@ -101,7 +104,21 @@ const sharePages: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const opened = await service.resolve(request.params.token);
       const { link, album } = opened;
-      if (link.kind === 'collect') throw new HttpProblem('unsupportedMediaType', 'Guest uploads are not open yet');
+      if (link.kind === 'collect') {
+        const { maxFilesPerRequest: maxFiles, maxFileBytes } = app.config.shareLinks;
+        const form = { albumName: album.name, needsPassword: link.passwordHash !== undefined, maxFiles, maxFileBytes };
+        try {
+          const { items, name } = await app.shareLinks.guestUploads.receive(opened, formParts(request, limits), undefined);
+          return send(reply, collectPage({ ...form, results: items, name }));
+        } catch (error) {
+          // The guest's own mistakes come back on the form; anything else is the error page.
+          if (!(error instanceof HttpProblem) || error.problem.status >= 500 || error.problem.status === 429) throw error;
+          request.log.info({ status: error.problem.status, problem: error.problem.type }, 'request refused');
+          reply.headers(error.headers);
+          const message = error.problem.type === PASSWORD_PROBLEM_TYPE ? 'The password is not right.' : (error.problem.detail ?? error.problem.title);
+          return send(reply, collectPage({ ...form, error: message }), error.problem.status);
+        }
+      }
       const fields = await readFields(request, limits);
       try {
         await service.checkPassword(link, fields.password);
