@@ -214,6 +214,11 @@ step('A shares the album with B as a contributor and makes a collect link', asyn
   expect(urls).toHaveLength(1);
   collectUrl = urls[0]!.trim();
   expect(collectUrl.startsWith(`${platform.url}/s/`)).toBe(true);
+  // Copy puts the whole link on the clipboard (the page shows it on one line, cut short).
+  await ada.context!.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.url });
+  await control(page, 'Copy link').click();
+  await text(page, 'Link copied').waitFor();
+  expect(await page.evaluate('navigator.clipboard.readText()')).toBe(collectUrl);
   // The sheet scrolls inside the page: its top, then its links.
   await page.getByTestId('share-sheet').filter({ visible: true }).evaluate((element) => (element as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
   await shot(page, 'share-sheet');
