@@ -26,10 +26,11 @@ export const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots'
  * (a string, since the root's TypeScript has no DOM types).
  */
 const AUDIT_CONTROLS = `(() => {
-  const controls = document.querySelectorAll('button, a, input, textarea, [role="button"], [role="link"], [role="checkbox"], [role="switch"]');
+  const controls = document.querySelectorAll('button, a, input, textarea, [role="button"], [role="link"], [role="checkbox"], [role="switch"], [role="tab"], [role="radio"]');
   return [...controls].filter((element) => element.checkVisibility()).flatMap((element) => {
     const box = element.getBoundingClientRect();
-    const name = (element.getAttribute('aria-label') || element.textContent || element.getAttribute('placeholder') || '').trim();
+    const label = element.labels && element.labels[0] ? element.labels[0].textContent : '';
+    const name = (element.getAttribute('aria-label') || element.textContent || element.getAttribute('placeholder') || label || '').trim();
     const problems = [];
     if (box.width < 44 || box.height < 44) problems.push('smaller than 44x44 (' + Math.round(box.width) + 'x' + Math.round(box.height) + ')');
     if (!name) problems.push('no accessible name');
@@ -43,21 +44,25 @@ export interface ControlAudit {
 }
 
 /**
- * Saves the whole page as artifacts/screenshots/<nn>-<name>.png (the screens, for people to look at), and
- * lists each screen's undersized or unnamed controls in artifacts/screenshots/controls.json.
+ * Saves the whole page as artifacts/screenshots/<prefix><nn>-<name>.png (the screens, for people to look at), and
+ * lists each screen's undersized or unnamed controls in artifacts/screenshots/<prefix>controls.json.
+ * Only this prefix's earlier files are removed, so two browser tests keep each other's pictures.
  * Animations are run to their end first: a dialog caught mid-fade is not what a person sees.
+ * `onPage` shoots another page than the default one (a story with several people in it).
  */
-export function screenshotter(page: Page) {
-  fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
+export function screenshotter(page: Page | undefined, prefix = '') {
+  const ours = (file: string) => file === `${prefix}controls.json` || (file.startsWith(prefix) && /^\d{2}-.*\.png$/.test(file.slice(prefix.length)));
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const file of fs.readdirSync(SCREENSHOTS).filter(ours)) fs.rmSync(path.join(SCREENSHOTS, file));
   const audit: Record<string, ControlAudit[]> = {};
   let count = 0;
-  return async (name: string) => {
+  return async (name: string, onPage: Page | undefined = page) => {
+    if (!onPage) throw new Error('screenshotter: no page to shoot');
     count += 1;
-    const file = `${String(count).padStart(2, '0')}-${name}`;
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`), fullPage: true, animations: 'disabled' });
-    const found = (await page.evaluate(AUDIT_CONTROLS)) as ControlAudit[];
+    const file = `${prefix}${String(count).padStart(2, '0')}-${name}`;
+    await onPage.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`), fullPage: true, animations: 'disabled' });
+    const found = (await onPage.evaluate(AUDIT_CONTROLS)) as ControlAudit[];
     if (found.length > 0) audit[file] = found;
-    fs.writeFileSync(path.join(SCREENSHOTS, 'controls.json'), `${JSON.stringify(audit, null, 2)}\n`);
+    fs.writeFileSync(path.join(SCREENSHOTS, `${prefix}controls.json`), `${JSON.stringify(audit, null, 2)}\n`);
   };
 }

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { Browser, BrowserContext, Locator, Page } from '../../mobile/node_modules/playwright-core/index.js';
 import { GOOD_PASSWORD, latestCode, uniqueEmail, waitUntil, type ApiClient } from '../helpers/accounts.js';
 import { item, put, settled, type UploadAnswer } from '../helpers/uploads.js';
-import { launchChromium, SCREENSHOTS } from './browser.js';
+import { launchChromium, screenshotter } from './browser.js';
 import { startPlatform, type Platform } from './platform.js';
 
 /**
@@ -24,8 +24,6 @@ const GUEST = 'Sam Guest';
 let platform: Platform;
 let browser: Browser;
 const pageErrors: string[] = [];
-let shots = 0;
-const audit: Record<string, unknown[]> = {};
 
 interface Person {
   name: string;
@@ -83,20 +81,8 @@ const field = (page: Page, label: string): Locator => page.getByLabel(label, { e
 const text = (page: Page, value: string | RegExp): Locator => page.getByText(value, { exact: true }).filter({ visible: true }).first();
 const tile = (page: Page, filename: string): Locator => page.getByRole('button', { name: `Photo ${filename}`, exact: true }).filter({ visible: true });
 
-/** The same 44 pt and accessible-name audit as the app's own browser test (test/e2e/browser.ts). */
-const AUDIT_CONTROLS = `(() => [...document.querySelectorAll('button, a, input, textarea, [role="button"], [role="link"], [role="tab"], [role="radio"]')]
-  .filter((e) => e.checkVisibility()).flatMap((e) => { const b = e.getBoundingClientRect();
-    const name = (e.getAttribute('aria-label') || e.textContent || e.getAttribute('placeholder') || (e.labels && e.labels[0] ? e.labels[0].textContent : '') || '').trim(); const p = [];
-    if (b.width < 44 || b.height < 44) p.push('smaller than 44x44 (' + Math.round(b.width) + 'x' + Math.round(b.height) + ')');
-    if (!name) p.push('no accessible name'); return p.length ? [{ control: name || e.outerHTML.slice(0, 80), problems: p }] : []; }))()`;
-
-async function shot(page: Page, name: string): Promise<void> {
-  shots += 1;
-  const file = `sharing-${String(shots).padStart(2, '0')}-${name}`;
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`), fullPage: true, animations: 'disabled' });
-  const found = (await page.evaluate(AUDIT_CONTROLS)) as unknown[];
-  if (found.length > 0) audit[file] = found;
-}
+let shoot: ReturnType<typeof screenshotter>;
+const shot = (page: Page, name: string) => shoot(name, page);
 
 /** The images are the server's, loaded (not the ThumbHash placeholder, a data: URL). */
 async function imagesLoaded(images: Locator): Promise<void> {
@@ -124,14 +110,12 @@ async function signIn(who: Person): Promise<Page> {
 beforeAll(async () => {
   browser = await launchChromium();
   platform = await startPlatform();
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  for (const old of fs.readdirSync(SCREENSHOTS).filter((f) => f.startsWith('sharing-'))) fs.rmSync(path.join(SCREENSHOTS, old));
+  shoot = screenshotter(undefined, 'sharing-');
   [ada, grace] = await Promise.all([person(platform.api, 'Ada Lovelace', 'ada'), person(platform.api, 'Grace Hopper', 'grace')]);
   adaPhotos.push(...(await uploadScenes(ada, 5)));
 }, 300_000);
 
 afterAll(async () => {
-  if (Object.keys(audit).length > 0) fs.writeFileSync(path.join(SCREENSHOTS, 'sharing-controls.json'), `${JSON.stringify(audit, null, 2)}\n`);
   await browser?.close();
   await platform?.close();
 }, 60_000);
