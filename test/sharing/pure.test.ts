@@ -1,3 +1,4 @@
+import { ConfigError, DERIVED_SHARE_LINK_KID, loadConfig, shareLinkKeyring } from '../../src/config.js';
 import { clientKey } from '../../src/sharing/ip-rate-limit.js';
 import { redactShareUrl } from '../../src/sharing/log-redaction.js';
 import { hashPassword, SCRYPT_PARAMS, verifyPassword } from '../../src/sharing/password.js';
@@ -74,4 +75,54 @@ it('the pages escape every value they show', () => {
   expect(page).toContain('Added by &lt;b&gt;Guest&lt;/b&gt;');
   expect(page).toContain('href="?cursor=a%22b"');
   expect(page).not.toContain('javascript:');
+});
+
+describe('share link keys in the configuration', () => {
+  const base = { STACK: 'local', NODE_ENV: 'test' };
+  const secret = 'x'.repeat(32);
+
+  it('reads SHARE_LINK_KEYS and the signing key; one key signs by itself', () => {
+    expect(loadConfig({ ...base, SHARE_LINK_KEYS: JSON.stringify({ k1: secret }) }).shareLinks).toMatchObject({ keys: { k1: secret }, signingKeyId: 'k1' });
+    const two = loadConfig({ ...base, SHARE_LINK_KEYS: JSON.stringify({ k1: secret, k2: secret.replace(/x/g, 'y') }), SHARE_LINK_KEY_ID: 'k2' });
+    expect(shareLinkKeyring(two)).toEqual({ keys: { k1: secret, k2: 'y'.repeat(32) }, signingKeyId: 'k2' });
+  });
+
+  it('refuses what cannot work, naming the variable and never repeating a secret', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ SHARE_LINK_KEYS: `not json ${secret}` }, /SHARE_LINK_KEYS: must be JSON/],
+      [{ SHARE_LINK_KEYS: JSON.stringify({ k1: 'short-secret' }) }, /SHARE_LINK_KEYS\.k1: each secret needs at least 32 characters/],
+      [{ SHARE_LINK_KEYS: JSON.stringify({ 'bad kid!': secret }) }, /SHARE_LINK_KEYS/],
+      [{ SHARE_LINK_KEYS: '{}' }, /SHARE_LINK_KEYS: names no key/],
+      [{ SHARE_LINK_KEYS: JSON.stringify({ k1: secret, k2: secret }) }, /SHARE_LINK_KEY_ID: required when SHARE_LINK_KEYS holds several keys/],
+      [{ SHARE_LINK_KEYS: JSON.stringify({ k1: secret }), SHARE_LINK_KEY_ID: 'k9' }, /SHARE_LINK_KEY_ID: k9 is not a key of SHARE_LINK_KEYS/],
+      [{ SHARE_LINK_KEY_ID: 'k1' }, /SHARE_LINK_KEY_ID: set without SHARE_LINK_KEYS/],
+    ];
+    for (const [env, message] of cases) {
+      let error: unknown;
+      try {
+        loadConfig({ ...base, ...env });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain(secret);
+    }
+  });
+
+  it('without SHARE_LINK_KEYS, one key derived from the cursor secret: the same on every instance, not the secret itself', () => {
+    const config = loadConfig({ ...base, CURSOR_SECRET: 'c'.repeat(40) });
+    const ring = shareLinkKeyring(config);
+    expect(ring.signingKeyId).toBe(DERIVED_SHARE_LINK_KID);
+    expect(ring.keys[DERIVED_SHARE_LINK_KID]).toHaveLength(43);
+    expect(ring.keys[DERIVED_SHARE_LINK_KID]).not.toContain('cccc');
+    expect(shareLinkKeyring(loadConfig({ ...base, CURSOR_SECRET: 'c'.repeat(40) }))).toEqual(ring);
+    expect(shareLinkKeyring(loadConfig({ ...base, CURSOR_SECRET: 'd'.repeat(40) })).keys[DERIVED_SHARE_LINK_KID]).not.toBe(ring.keys[DERIVED_SHARE_LINK_KID]);
+  });
+
+  it('rate limits on in production only; collect limits have defaults', () => {
+    expect(loadConfig(base).rateLimits).toMatchObject({ sharedPerIpPerMinute: undefined, guestUploadsPerIpPerMinute: undefined });
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).rateLimits).toMatchObject({ sharedPerIpPerMinute: 120, guestUploadsPerIpPerMinute: 10 });
+    expect(loadConfig(base).shareLinks).toMatchObject({ maxFileBytes: 100 * 1024 ** 2, maxFilesPerRequest: 20, dayMs: 86_400_000 });
+  });
 });

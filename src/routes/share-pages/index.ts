@@ -21,7 +21,7 @@ const PAGE_REFUSALS = {
   400: { description: 'The request is not valid', content: { 'text/html': { schema: z.string() }, [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } },
   401: html('The password asked for is not right (the page asks again)'),
   404: html('No such link: forged, expired, revoked, or its album was deleted'),
-  429: html('Too many requests from your address; wait Retry-After seconds'),
+  429: html('Too many requests from your address; wait Retry-After seconds (the header is sent)'),
   500: html('Something failed on our side'),
   503: html('A dependency is unavailable for a moment; try again'),
 };
