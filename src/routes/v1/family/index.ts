@@ -32,7 +32,7 @@ const familyRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Invite someone by email (a user without a family founds one and organises it); the invite is emailed',
         body: inviteBody,
         response: {
-          201: jsonResponse('Invited', familyInvite),
+          201: jsonResponse('The new invite, emailed to the address', familyInvite),
           200: jsonResponse('That address already has a pending invite: the same invite (emailed once)', familyInvite),
           ...problemResponses(400, 401),
           403: problemResponse(403, 'Only the organiser invites'),
