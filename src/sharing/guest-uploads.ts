@@ -11,7 +11,7 @@ import { HttpProblem } from '../lib/problem.js';
 import type { IngestAnswer, StagedFile } from '../photos/uploads-service.js';
 import { guestName, type GuestUploadResultJson } from '../schemas/share-links.js';
 import { UPLOAD_TYPES, type UploadType } from '../schemas/uploads.js';
-import { skipFile } from './multipart-form.js';
+import { multipartProblem, skipFile } from './multipart-form.js';
 import type { OpenedLink } from './share-links-service.js';
 import { GUEST_STAGING_PREFIX } from './staging.js';
 
@@ -133,8 +133,10 @@ export class GuestUploads {
     } catch (error) {
       await upload.abort().catch(() => undefined);
       await this.discard([key]);
-      // The parser cut the file at the limit, or the client went away: either way this part is over.
       if (part.file.truncated) throw new HttpProblem('payloadTooLarge', `${filename} is larger than ${limits.maxFileBytes} bytes; nothing of it was kept`);
+      // The body broke off (the client went away, a malformed part): the client's doing, not a failure of ours.
+      // Anything else (S3) stays what it is: a dependency's outage.
+      if (part.file.errored) throw multipartProblem(part.file.errored, { fileSize: limits.maxFileBytes, files: limits.maxFiles });
       throw error;
     }
     if (part.file.truncated || size > limits.maxFileBytes) {

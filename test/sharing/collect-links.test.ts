@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { GUEST_STAGING_PREFIX } from '../../src/sharing/staging.js';
 import { client, registeredUser, startAccountsApp, waitUntil, type ApiClient } from '../helpers/accounts.js';
-import { registerSecret } from '../helpers/log-capture.js';
+import { registerSecret, TEST_LOG_DIR } from '../helpers/log-capture.js';
 import { jpeg, settled } from '../helpers/uploads.js';
 import { createAlbum, createLink, KEYS, keysEnv, openLink, readyPhotos, type Problem, type ShareLink } from './support.js';
 
@@ -290,3 +293,52 @@ it('the page: a form that works without JavaScript, then what was added', async 
   expect(refused.status).toBe(400);
   expect(await refused.text()).toContain('send at least one file part');
 });
+
+it('a guest who goes away in the middle of a file leaves nothing behind, and no server error', async () => {
+  // The default size limit (100 MiB): the file is cut by the client, not by the limit.
+  const roomy = await startAccountsApp(keysEnv({ k1: KEYS.k1 }, 'k1'));
+  try {
+    const link = await collect();
+    const before = await usage();
+    const boundary = 'guest-boundary-0123456789';
+    const url = new URL(`${roomy.url}/v1/shared/${link.token}/photos`);
+    const gone = new Promise<void>((resolve) => {
+      const request = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+      request.on('error', () => resolve());
+      request.on('close', () => resolve());
+      request.write(`--${boundary}\r\ncontent-disposition: form-data; name="name"\r\n\r\n${GUEST}\r\n`);
+      request.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="cut.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`);
+      // Past two 5 MiB parts (sent to S3 as a multipart upload), then the connection drops.
+      const chunk = Buffer.alloc(1024 * 1024, 7);
+      let sent = 0;
+      const more = () => {
+        while (sent < 12) {
+          sent++;
+          if (!request.write(chunk)) return void request.once('drain', more);
+        }
+        setTimeout(() => request.destroy(), 300);
+      };
+      more();
+    });
+    await gone;
+    // The server notices, aborts the staged upload and deletes what it staged; it keeps answering.
+    const refused = await waitUntil(async () => capturedLines().find((line) => line.includes('"request refused"') && line.includes('/problems/validation')));
+    expect(JSON.parse(refused)).toMatchObject({ status: 400 });
+    expect(await staged()).toEqual([]);
+    expect((await openLink(roomy.url, link.token)).status).toBe(200);
+    expect(await usage()).toEqual(before);
+    expect((await linkOf(link.id)).uploads).toBe(0);
+    expect(capturedLines().filter((line) => line.includes('"request failed"'))).toEqual([]);
+  } finally {
+    await roomy.close();
+  }
+});
+
+/** This file's captured server log lines (test/helpers/log-capture.ts). */
+function capturedLines(): string[] {
+  const stem = path.relative(path.resolve(__dirname, '../..'), __filename).replace(/[\\/]/g, '__');
+  return fs
+    .readdirSync(TEST_LOG_DIR)
+    .filter((file) => file.startsWith(`${stem}.${process.pid}`) && file.endsWith('.log.ndjson'))
+    .flatMap((file) => fs.readFileSync(path.join(TEST_LOG_DIR, file), 'utf8').split('\n'));
+}
