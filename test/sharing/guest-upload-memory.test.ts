@@ -16,11 +16,13 @@ jest.setTimeout(240_000);
 const FILE_BYTES = 60 * 1024 ** 2;
 /**
  * Live while a file streams: about three 5 MiB parts (lib-storage's part being filled, the one being sent, the
- * one before it, kept by its remainder). RSS rises further by the socket reads V8 frees in batches (it collects
- * ArrayBuffer garbage when tens of MiB have piled up), so the rise measured here was 30 to 47 MiB over 5 runs
- * on 2 busy cores. Buffered whole, the file alone would be 60 MiB (120 MiB with the copy a concatenation makes).
+ * one before it, kept by its remainder). RSS rises further by garbage: the socket reads and lib-storage's part
+ * copies are ArrayBuffers V8 frees in batches (tens of MiB at a time), so the rise measured here was 30 to 47 MiB
+ * over 8 runs on 2 shared cores. Buffered whole, the file alone would be 60 MiB live (and twice that with the copy a
+ * concatenation makes), so this bound (5/6 of the file) still tells streaming from buffering; the second upload's
+ * check below tells that nothing piles up.
  */
-const MAX_RISE_BYTES = 48 * 1024 ** 2;
+const MAX_RISE_BYTES = 50 * 1024 ** 2;
 
 /** The process's resident set, in bytes (Linux /proc). */
 function rss(pid: number): number {
