@@ -182,10 +182,13 @@ export class AlbumsService {
     for (const entry of page) {
       const view = views.get(`${entry.photoOwnerId}/${entry.photoId}`);
       if (!view || view.status !== 'ready' || view.trashedAt !== undefined) continue;
-      const own = access.role !== 'link' && entry.photoOwnerId === access.actorId;
-      const extra = { addedAt: entry.addedAt, addedBy: { ...(entry.addedBy.userId ? { userId: entry.addedBy.userId } : {}), name: entry.addedBy.name, guest: entry.addedBy.guest } };
+      const link = access.role === 'link';
+      const own = !link && entry.photoOwnerId === access.actorId;
+      const userId = link ? undefined : entry.addedBy.userId;
+      const extra = { addedAt: entry.addedAt, addedBy: { ...(userId ? { userId } : {}), name: entry.addedBy.name, guest: entry.addedBy.guest } };
+      const shown = (j: PhotoJson): AlbumPhotoJson => ({ ...(link ? withoutPrivateMetadata(j) : j), ...extra });
       const json = this.deps.photoJson(view, own ? 'owner' : 'object');
-      items.push(json instanceof Promise ? json.then((j) => ({ ...j, ...extra })) : { ...json, ...extra });
+      items.push(json instanceof Promise ? json.then(shown) : shown(json));
     }
     return { items: items.some((j) => j instanceof Promise) ? await Promise.all(items) : (items as AlbumPhotoJson[]), nextCursor };
   }
@@ -268,4 +271,13 @@ export class AlbumsService {
 
 function coverNotInAlbum() {
   return new HttpProblem('validation', 'body.coverPhotoId: is not a photo of this album', { errors: [{ path: 'body.coverPhotoId', message: 'is not a photo of this album' }] });
+}
+
+/**
+ * What a share link's holder (anyone with the URL, no account) sees of a photo: no place and no camera
+ * metadata (EXIF can carry the place again, serial numbers, names); members, who were invited by name, see them.
+ */
+function withoutPrivateMetadata(photo: PhotoJson): PhotoJson {
+  const { exif: _exif, location: _location, ...shown } = photo;
+  return shown;
 }

@@ -75,7 +75,8 @@ export function documentRoute(options: DocumentOptions): SwaggerTransform {
     const limited = options.isRateLimited(input.route);
     for (const [status, response] of Object.entries(responses)) {
       const isProblem = response.content?.[PROBLEM_CONTENT_TYPE] !== undefined;
-      const retry = (status === '429' || status === '503') && isProblem;
+      // Every 429 carries Retry-After (a page's too); a 503 does when it is ours, not the readiness report.
+      const retry = status === '429' || (status === '503' && isProblem);
       const headers = { ...(limited ? RATE_LIMIT_HEADERS : {}), ...(retry ? { 'retry-after': RETRY_AFTER } : {}) };
       if (Object.keys(headers).length > 0) response.headers = { ...response.headers, ...headers };
     }

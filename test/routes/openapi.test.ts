@@ -35,7 +35,13 @@ const ROOT = path.resolve(__dirname, '../..');
 const PROBLEM = 'application/problem+json';
 const RATE_LIMIT_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
 /** Operations anyone may call: how a caller gets a token, the probes, the local mailbox. */
-const PUBLIC = ['signUp', 'confirmSignUp', 'resendCode', 'login', 'refreshTokens', 'forgotPassword', 'resetPassword', 'live', 'ready', 'listDevMail'];
+const PUBLIC = [
+  ...['signUp', 'confirmSignUp', 'resendCode', 'login', 'refreshTokens', 'forgotPassword', 'resetPassword', 'live', 'ready', 'listDevMail'],
+  // A share link's holder has no account: the token in the path is the credential (docs/sharing.md).
+  ...['getSharedAlbum', 'uploadGuestPhotos', 'getSharePage', 'postSharePage'],
+];
+/** Pages for people (a share link's /s/{token}): their refusals are pages too, not problem+json. */
+const isPage = (route: string) => route.startsWith('/s/');
 
 let running: RunningApp;
 let served: Document;
@@ -110,11 +116,15 @@ it('every response says what it is', () => {
   }
 });
 
-it('every error answer is problem+json referencing the Problem component (the readiness report aside)', () => {
+it('every error answer is problem+json referencing the Problem component (the readiness report and the pages aside)', () => {
   let errors = 0;
   for (const { method, path: route, operation } of operations) {
     for (const [status, response] of Object.entries(operation.responses)) {
       if (Number(status) < 400 || (route === '/health/ready' && status === '503')) continue;
+      if (isPage(route)) {
+        expect({ at: `${method} ${route} ${status}`, html: response.content?.['text/html'] !== undefined }).toEqual({ at: `${method} ${route} ${status}`, html: true });
+        continue;
+      }
       errors += 1;
       expect({ at: `${method} ${route} ${status}`, content: response.content }).toEqual({
         at: `${method} ${route} ${status}`,

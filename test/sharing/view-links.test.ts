@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { client, registeredUser, startAccountsApp, waitUntil, type ApiClient } from '../helpers/accounts.js';
 import { TEST_LOG_DIR } from '../helpers/log-capture.js';
+import { uploadPhoto } from '../helpers/photos.js';
+import { settled } from '../helpers/uploads.js';
 import { addToAlbum, createAlbum, createLink, decodeToken, forge, KEYS, keysEnv, openLink, readyPhotos, type Problem, type ShareLink } from './support.js';
 
 /**
@@ -114,6 +116,29 @@ describe('what a view link opens', () => {
     const first = await openLink(server.url, token, { query: '?limit=1' });
     const second = await openLink(server.url, token, { query: `?limit=1&cursor=${encodeURIComponent(first.body.photos!.nextCursor!)}` });
     expect([...first.body.photos!.items, ...second.body.photos!.items].map((p) => p.id).sort()).toEqual(shared.map((p) => p.id).sort());
+  });
+
+  it("no place and no camera metadata for a link's holder (anyone with the URL); a member, invited by name, sees them", async () => {
+    const bytes = fs.readFileSync(path.join(__dirname, '../fixtures/images/exif.jpg'));
+    const { photoId } = await uploadPhoto(api, owner.accessToken, bytes);
+    expect((await settled(api, owner.accessToken, [photoId]))[photoId]!.status).toBe('ready');
+    const mine = (await api.get<Record<string, unknown>>(`/v1/photos/${photoId}`, owner.accessToken)).body;
+    // The fixture's GPS and camera tags: what must not leave with a public link.
+    expect(mine).toMatchObject({ location: { lat: expect.closeTo(48.858, 2) }, exif: expect.objectContaining({ make: expect.any(String), gps: expect.any(Object) }) });
+    const metadataAlbum = await createAlbum(api, owner.accessToken, 'With metadata');
+    await addToAlbum(api, owner.accessToken, metadataAlbum, [photoId]);
+    expect((await api.post(`/v1/albums/${metadataAlbum}/members`, { email: viewer.email, role: 'viewer' }, owner.accessToken)).status).toBe(201);
+
+    const asMember = await api.get<{ items: Record<string, unknown>[] }>(`/v1/albums/${metadataAlbum}/photos`, viewer.accessToken);
+    expect(asMember.body.items).toEqual([expect.objectContaining({ id: photoId, location: mine.location, exif: mine.exif, addedBy: expect.objectContaining({ userId: owner.userId }) })]);
+
+    const linkToken = (await createLink(api, owner.accessToken, metadataAlbum, { kind: 'view' })).body.token;
+    const opened = await openLink(server.url, linkToken);
+    const shown = opened.body.photos!.items as unknown as Record<string, unknown>[];
+    expect(shown.map((p) => p.id)).toEqual([photoId]);
+    expect(shown[0]).not.toHaveProperty('location');
+    expect(shown[0]).not.toHaveProperty('exif');
+    expect(shown[0]!.addedBy).not.toHaveProperty('userId');
   });
 
   it("URLs that open their photo and nothing else: a path edited to the owner's unshared photo is refused by S3", async () => {

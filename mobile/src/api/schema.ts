@@ -4883,7 +4883,7 @@ export interface operations {
                     "application/json": components["schemas"]["FamilyInvite"];
                 };
             };
-            /** @description Invited */
+            /** @description The new invite, emailed to the address */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4990,7 +4990,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Withdrawn */
+            /** @description The invite is withdrawn */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -5211,7 +5211,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Declined */
+            /** @description The invitation is declined */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -5433,7 +5433,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The page */
+            /** @description The album (view link), the upload form (collect link) or the password form */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5470,9 +5470,11 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Too many requests from your address; wait Retry-After seconds */
+            /** @description Too many requests from your address; wait Retry-After seconds (the header is sent) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5583,9 +5585,11 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Too many requests from your address; wait Retry-After seconds */
+            /** @description Too many requests from your address; wait Retry-After seconds (the header is sent) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the service knows) */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -72,7 +72,7 @@ const sharePages: FastifyPluginAsyncZod = async (app) => {
         summary: 'The page of a share link: the album (view link), or an upload form (collect link); no JavaScript needed',
         params: sharedParams,
         querystring: z.object({ cursor: z.string().min(1).max(2048).optional().describe('The next page of a view link') }),
-        response: { 200: html('The page'), ...PAGE_REFUSALS },
+        response: { 200: html('The album (view link), the upload form (collect link) or the password form'), ...PAGE_REFUSALS },
       },
     },
     async (request, reply) => {

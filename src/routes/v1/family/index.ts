@@ -55,7 +55,7 @@ const familyRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Withdraw a pending invite (organiser)',
         params: inviteParams,
         response: {
-          204: noContent.describe('Withdrawn'),
+          204: noContent.describe('The invite is withdrawn'),
           ...problemResponses(400, 401),
           403: problemResponse(403, 'Only the organiser withdraws invites'),
           404: problemResponse(404, 'No family, or no such invite'),
@@ -97,7 +97,7 @@ const familyRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Decline an invitation addressed to my email',
         params: familyParams,
         response: {
-          204: noContent.describe('Declined'),
+          204: noContent.describe('The invitation is declined'),
           ...problemResponses(400, 401),
           404: problemResponse(404, 'No invitation of this family for my email'),
           409: raced,
