@@ -4,9 +4,16 @@ import type { AppConfig } from './config.js';
 /** Query parameters that carry credentials (presigned URLs, OAuth-style callbacks). */
 const SECRET_QUERY_PARAMS = /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|token|code|access_token|refresh_token|id_token|email|to)=)[^&#]*/gi;
 
-/** Replaces the values of credential-bearing query parameters with [REDACTED]. */
+/** A share link's token is a credential in the path: /s/<token>, /v1/shared/<token>[/photos] (docs/sharing.md). */
+const SHARE_TOKEN_IN_PATH = /^(\/(?:v1\/shared|s)\/)[^/?#]+/;
+
+/**
+ * Replaces share link tokens in the path and the values of credential-bearing query parameters with
+ * [REDACTED]. Every request line goes through it, so a token is redacted on any answer, the router's own
+ * (an over-long token, an unknown sub-path) included.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY_PARAMS, '$1[REDACTED]');
+  return url.replace(SHARE_TOKEN_IN_PATH, '$1[REDACTED]').replace(SECRET_QUERY_PARAMS, '$1[REDACTED]');
 }
 
 const SECRET_FIELDS = [

@@ -1,6 +1,6 @@
 import { ConfigError, DERIVED_SHARE_LINK_KID, loadConfig, shareLinkKeyring } from '../../src/config.js';
 import { clientKey } from '../../src/sharing/ip-rate-limit.js';
-import { redactShareUrl } from '../../src/sharing/log-redaction.js';
+import { redactUrl } from '../../src/logger.js';
 import { hashPassword, SCRYPT_PARAMS, verifyPassword } from '../../src/sharing/password.js';
 import { escapeHtml, viewPage } from '../../src/sharing/share-page.js';
 
@@ -43,10 +43,10 @@ describe('per-address keys', () => {
 });
 
 it('log lines of share routes carry no token', () => {
-  expect(redactShareUrl('/v1/shared/eyJhbGciOi.eyJsIjoi.sig?limit=5')).toBe('/v1/shared/[REDACTED]?limit=5');
-  expect(redactShareUrl('/v1/shared/abc.def.ghi/photos')).toBe('/v1/shared/[REDACTED]/photos');
-  expect(redactShareUrl('/s/abc.def.ghi?cursor=x&token=y')).toBe('/s/[REDACTED]?cursor=x&token=[REDACTED]');
-  expect(redactShareUrl('/v1/photos/abc')).toBe('/v1/photos/abc');
+  expect(redactUrl('/v1/shared/eyJhbGciOi.eyJsIjoi.sig?limit=5')).toBe('/v1/shared/[REDACTED]?limit=5');
+  expect(redactUrl('/v1/shared/abc.def.ghi/photos')).toBe('/v1/shared/[REDACTED]/photos');
+  expect(redactUrl('/s/abc.def.ghi?cursor=x&token=y')).toBe('/s/[REDACTED]?cursor=x&token=[REDACTED]');
+  expect(redactUrl('/v1/photos/abc')).toBe('/v1/photos/abc');
 });
 
 it('the pages escape every value they show', () => {

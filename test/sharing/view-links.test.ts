@@ -328,6 +328,10 @@ it('the token never reaches the logs: request lines show the path with [REDACTED
   const link = (await view()).body;
   expect((await openLink(server.url, link.token)).status).toBe(200);
   expect((await fetch(`${server.url}/s/${link.token}`)).status).toBe(200);
+  // Answered by the router, before any share route: an unknown sub-path and a token over the length limit.
+  expect((await fetch(`${server.url}/v1/shared/${link.token}/elsewhere`)).status).toBe(404);
+  const overLong = `${link.token}.${'x'.repeat(1100)}`;
+  expect((await fetch(`${server.url}/s/${overLong}`)).status).toBe(400);
   const stem = path.relative(path.resolve(__dirname, '../..'), __filename).replace(/[\\/]/g, '__');
   const lines = fs
     .readdirSync(TEST_LOG_DIR)

@@ -6,7 +6,6 @@ import { multipartBodies } from '../../plugins/app/body-parsing.js';
 import { toProblem } from '../../plugins/app/problems.js';
 import { problemSchema } from '../../schemas/problem.js';
 import { sharedParams } from '../../schemas/share-links.js';
-import { shareRouteLogSerializers } from '../../sharing/log-redaction.js';
 import { formParts, readFields, requireMultipart } from '../../sharing/multipart-form.js';
 import { PASSWORD_PROBLEM_TYPE } from '../../sharing/share-links-service.js';
 import { collectPage, messagePage, pageContentSecurityPolicy, passwordPage, viewPage } from '../../sharing/share-page.js';
@@ -45,7 +44,6 @@ const sharePages: FastifyPluginAsyncZod = async (app) => {
   const { service } = app.shareLinks;
   const directives = pageContentSecurityPolicy(await imageOrigins(app));
   const common = {
-    logSerializers: shareRouteLogSerializers,
     helmet: { contentSecurityPolicy: { useDefaults: false, directives } },
   };
   const send = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { jsonResponse, problemResponse, problemResponses } from '../../../schemas/problem.js';
 import { multipartBodies } from '../../../plugins/app/body-parsing.js';
 import { guestUploadForm, guestUploadResponse, sharedAlbum, sharedHeaders, sharedParams, sharedQuery } from '../../../schemas/share-links.js';
-import { shareRouteLogSerializers } from '../../../sharing/log-redaction.js';
 import { formParts, requireMultipart } from '../../../sharing/multipart-form.js';
 
 export const LINK_NOT_FOUND = problemResponse(404, 'No such link: forged, expired, revoked, or its album was deleted (one answer for all)');
@@ -22,7 +21,6 @@ const sharedRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:token',
     {
-      logSerializers: shareRouteLogSerializers,
       schema: {
         ...common,
         operationId: 'getSharedAlbum',
@@ -39,7 +37,6 @@ const sharedRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/:token/photos',
     {
-      logSerializers: shareRouteLogSerializers,
       onRequest: [app.shareLinks.guestUploadRateLimit, requireMultipart],
       schema: {
         ...common,
