@@ -1,7 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoReads } from '../aws/dynamodb.js';
 import { conditionalWrite } from './conditional-write.js';
+import { dueItems } from './due-entries.js';
 import { keys } from './keys.js';
 
 /** What the owner may share an album as (docs/sharing.md). */
@@ -281,7 +282,7 @@ export class AlbumMembersRepository {
 
   /** Members whose AlbumShared event was due before `before`, oldest first. */
   async listDueShares(before: string, limit: number): Promise<AlbumMember[]> {
-    return (await this.dueItems('DUE#ALBUMSHARED', before, limit)).map((item) => strip<AlbumMember>(item));
+    return (await dueItems(this.dynamo, this.table, 'DUE#ALBUMSHARED', before, limit)).map((item) => strip<AlbumMember>(item));
   }
 
   /** Leases an owed event to a new job until `dueAt`; false when another sweep or the job got there first. */
@@ -309,7 +310,7 @@ export class AlbumMembersRepository {
   }
 
   async listDueDepartures(before: string, limit: number): Promise<AlbumDeparture[]> {
-    return (await this.dueItems('DUE#DEPARTURE', before, limit)).map((item) => strip<AlbumDeparture>(item));
+    return (await dueItems(this.dynamo, this.table, 'DUE#DEPARTURE', before, limit)).map((item) => strip<AlbumDeparture>(item));
   }
 
   /** Leases a departure to a new job until `dueAt`; false when it changed or went. */
@@ -350,18 +351,5 @@ export class AlbumMembersRepository {
       ...keys.albumDepartureDue(departure.dueAt, departure.albumId, departure.userId),
       ...departure,
     };
-  }
-
-  private async dueItems(partition: string, before: string, limit: number): Promise<Record<string, unknown>[]> {
-    const result = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
-        ExpressionAttributeValues: { ':pk': partition, ':before': before },
-        Limit: limit,
-      }),
-    );
-    return result.Items ?? [];
   }
 }

@@ -10,6 +10,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { conditionalWrite } from './conditional-write.js';
+import { dueItems } from './due-entries.js';
 import { keys } from './keys.js';
 
 /** The album item (`ALBUM#<id>` / `ALBUM`). */
@@ -189,16 +190,8 @@ export class AlbumsRepository {
 
   /** Clearings due before `before`, oldest first. */
   async listDueDeletions(before: string, limit: number): Promise<AlbumDeletion[]> {
-    const result = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
-        ExpressionAttributeValues: { ':pk': keys.albumDue('', '').GSI2PK, ':before': before },
-        Limit: limit,
-      }),
-    );
-    return (result.Items ?? []).map((item) => ({ albumId: item.albumId, ownerId: item.ownerId, requestedAt: item.requestedAt, dueAt: item.dueAt }) as AlbumDeletion);
+    const items = await dueItems(this.dynamo, this.table, keys.albumDue('', '').GSI2PK, before, limit);
+    return items.map((item) => ({ albumId: item.albumId, ownerId: item.ownerId, requestedAt: item.requestedAt, dueAt: item.dueAt }) as AlbumDeletion);
   }
 
   /** A job (or the sweep) takes the clearing until `dueAt`; false when someone else did first. */

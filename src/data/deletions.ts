@@ -1,7 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlbumEntriesRepository } from './album-entries.js';
 import { AlbumsRepository } from './albums.js';
 import { conditionalWrite } from './conditional-write.js';
+import { dueItems } from './due-entries.js';
 import { keys } from './keys.js';
 
 /**
@@ -112,7 +113,7 @@ export class DeletionsRepository {
 
   /** Tombstones due before `before`, oldest first. */
   async listDueTombstones(before: string, limit: number): Promise<Tombstone[]> {
-    return (await this.dueItems('DUE#OBJECTS', before, limit)).map((item) => strip<Tombstone>(item));
+    return (await dueItems(this.dynamo, this.table, 'DUE#OBJECTS', before, limit)).map((item) => strip<Tombstone>(item));
   }
 
   /** Looks again at `dueAt`; false when the tombstone changed (a newer deletion rewrote it) or went. */
@@ -162,7 +163,7 @@ export class DeletionsRepository {
   }
 
   async listDueAccountDeletions(before: string, limit: number): Promise<AccountDeletion[]> {
-    return (await this.dueItems('DUE#ACCOUNT', before, limit)).map((item) => strip<AccountDeletion>(item));
+    return (await dueItems(this.dynamo, this.table, 'DUE#ACCOUNT', before, limit)).map((item) => strip<AccountDeletion>(item));
   }
 
   /**
@@ -197,19 +198,6 @@ export class DeletionsRepository {
         ExpressionAttributeValues: { ':resweep': 'resweep' },
       }),
     );
-  }
-
-  private async dueItems(partition: string, before: string, limit: number): Promise<Record<string, unknown>[]> {
-    const result = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
-        ExpressionAttributeValues: { ':pk': partition, ':before': before },
-        Limit: limit,
-      }),
-    );
-    return result.Items ?? [];
   }
 
   private conditional(command: UpdateCommand | DeleteCommand | PutCommand): Promise<boolean> {

@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FamilyHead, FamilyInviteRecord, FamilyMemberRecord, FamilyState } from '../family/rules.js';
 import { conditionalWrite } from './conditional-write.js';
+import { dueItems } from './due-entries.js';
 import { keys } from './keys.js';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -282,12 +283,12 @@ export class FamiliesRepository {
 
   /** Invitations whose email was due before `before`, oldest first. */
   async dueInviteMails(before: string, limit: number): Promise<InvitationRecord[]> {
-    return (await this.dueItems('DUE#FAMILYINVITE', before, limit)).map((item) => strip<InvitationRecord>(item));
+    return (await dueItems(this.dynamo, this.table, 'DUE#FAMILYINVITE', before, limit)).map((item) => strip<InvitationRecord>(item));
   }
 
   /** Members whose FamilyMemberJoined was due before `before`, oldest first. */
   async dueJoinedEvents(before: string, limit: number): Promise<FamilyMemberRecord[]> {
-    return (await this.dueItems('DUE#FAMILYJOINED', before, limit)).map((item) => strip<FamilyMemberRecord>(item));
+    return (await dueItems(this.dynamo, this.table, 'DUE#FAMILYJOINED', before, limit)).map((item) => strip<FamilyMemberRecord>(item));
   }
 
   /** Leases an owed email to a new job until `dueAt`; false when another sweep or the job got there first. */
@@ -326,19 +327,6 @@ export class FamiliesRepository {
         },
       }),
     );
-  }
-
-  private async dueItems(partition: string, before: string, limit: number): Promise<Record<string, unknown>[]> {
-    const { Items = [] } = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
-        ExpressionAttributeValues: { ':pk': partition, ':before': before },
-        Limit: limit,
-      }),
-    );
-    return Items;
   }
 
   /** A member item; with its due entry while its FamilyMemberJoined event is owed. */

@@ -8,6 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoReads } from '../aws/dynamodb.js';
+import { dueItems } from './due-entries.js';
 import { tombstoneFor, tombstoneItem, type Tombstone } from './deletions.js';
 import { conditionalWrite } from './conditional-write.js';
 import { keys, type DueKind } from './keys.js';
@@ -414,16 +415,7 @@ export class PhotosRepository {
 
   /** Photos whose upload URL expired or whose 30 days in the trash are over, oldest first. */
   async listDue(kind: DueKind, before: string, limit: number): Promise<PhotoRecord[]> {
-    const result = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
-        ExpressionAttributeValues: { ':pk': `DUE#${kind}`, ':before': before },
-        Limit: limit,
-      }),
-    );
-    return (result.Items ?? []).map(strip);
+    return (await dueItems(this.dynamo, this.table, `DUE#${kind}`, before, limit)).map(strip);
   }
 
   /** Every photo of a user (account deletion), page by page. */
