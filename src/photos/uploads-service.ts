@@ -108,7 +108,8 @@ export class UploadsService {
   }
 
   /**
-   * Per distinct photo: a duplicate of a photo the user has (a trashed one comes back), a fresh upload
+   * Per distinct photo: a duplicate of a photo the user has (a trashed one comes back, unless
+   * `restoreTrashed` is false), a fresh upload
    * of a photo still uploading (same size and type only: the reservation is not changed), or a new
    * reservation. New ones are reserved in one transaction with their bytes; what a concurrent request
    * changed meanwhile is decided again.
@@ -119,6 +120,7 @@ export class UploadsService {
     primary: Map<string, number>,
     expiresAt: string,
     extra: Record<string, unknown> = {},
+    { restoreTrashed = true } = {},
   ): Promise<Map<string, Decision>> {
     const decided = new Map<string, Decision>();
     for (let attempt = 1; ; attempt++) {
@@ -136,7 +138,7 @@ export class UploadsService {
           this.checkSameReservation(photo, item, primary.get(id)!);
           // False: completed, discarded or swept meanwhile; decided again on the next pass.
           if (await this.deps.photos.extendUpload(userId, id, expiresAt)) decided.set(id, { kind: 'upload', record: { ...photo, uploadExpiresAt: expiresAt } });
-        } else if (!photo.trashedAt || (await this.deps.photos.restore(photo))) {
+        } else if (!photo.trashedAt || !restoreTrashed || (await this.deps.photos.restore(photo))) {
           decided.set(id, { kind: 'duplicate' });
         }
         // A trashed photo that could not be restored was purged (or restored) meanwhile: decided again.
@@ -213,7 +215,8 @@ export class UploadsService {
     const primary = new Map<string, number>();
     ids.forEach((id, index) => primary.has(id) || primary.set(id, index));
     const expiresAt = new Date(this.now() + this.deps.limits.uploadUrlTtlSeconds * 1000).toISOString();
-    const decided = await this.decide(userId, items, primary, expiresAt, extra);
+    // What the owner put in the trash stays there: a guest's copy is a duplicate, not a way to undo it.
+    const decided = await this.decide(userId, items, primary, expiresAt, extra, { restoreTrashed: false });
     const added = new Set<string>();
     for (const [id, decision] of decided) {
       if (decision.kind !== 'upload') continue;

@@ -120,6 +120,19 @@ describe('a guest adds photos', () => {
     expect(await staged()).toEqual([]);
   });
 
+  it("a copy of a photo the owner put in the trash leaves it there: a duplicate, not in the album, the usage unmoved", async () => {
+    const [trashed] = await readyPhotos(api, owner.accessToken, [411]);
+    expect((await api.delete(`/v1/photos/${trashed!.id}`, owner.accessToken)).status).toBe(204);
+    const before = await usage();
+    const answer = await upload(link.token, [{ bytes: await jpeg(411), filename: 'again.jpg' }]);
+    expect(answer.status).toBe(201);
+    expect(answer.body.items).toEqual([{ filename: 'again.jpg', status: 'duplicate', photoId: trashed!.id }]);
+    expect((await api.get<{ trashedAt?: string }>(`/v1/photos/${trashed!.id}`, owner.accessToken)).body.trashedAt).toEqual(expect.any(String));
+    expect((await albumPhotos()).map((p) => p.id)).not.toContain(trashed!.id);
+    expect(await usage()).toEqual(before);
+    expect(await staged()).toEqual([]);
+  });
+
   it('what is not a photo is rejected, the rest of the request still goes in', async () => {
     const before = await usage();
     const good = await jpeg(420);
