@@ -1,4 +1,5 @@
-import { escapeHtml, renderWelcomeEmail, WELCOME_SUBJECT } from '../../src/accounts/welcome-template.js';
+import { escapeHtml } from '../../src/lib/email-layout.js';
+import { renderWelcomeEmail, WELCOME_SUBJECT } from '../../src/accounts/welcome-template.js';
 
 /** The text a reader sees in the HTML part: tags dropped, the few entities the template uses decoded. */
 function visibleText(html: string): string {
