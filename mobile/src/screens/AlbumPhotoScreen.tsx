@@ -1,7 +1,6 @@
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
-import { Image } from 'expo-image';
 import { useCallback, useEffect, useLayoutEffect, useState } from 'react';
-import { ScrollView, StyleSheet, Text, useWindowDimensions, View } from 'react-native';
+import { ScrollView, StyleSheet, Text, View } from 'react-native';
 import { SafeAreaView } from 'react-native-safe-area-context';
 import { useServices } from '../app/session';
 import { canRemovePhoto } from '../core/album-rules';
@@ -11,10 +10,11 @@ import type { AppRoutes } from '../navigation/routes';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { formatDateTime } from '../ui/format';
 import { Banner, Button, EmptyState, LoadingState } from '../ui/kit';
-import { colors, CONTENT_MAX_WIDTH, radius, space, type } from '../ui/theme';
+import { colors, radius, space, type } from '../ui/theme';
 import { describeAlbumError } from './albums/album-errors';
 import { useAlbum } from './albums/useAlbum';
 import { describeLoadError } from './library/LibraryStates';
+import { PhotoPreview } from './library/PhotoPreview';
 
 /** Who added the photo, as the details say it. */
 export function addedByText(photo: AlbumPhoto, userId: string): string {
@@ -30,7 +30,6 @@ export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<A
   const services = useServices();
   const { albums, user } = services;
   const { album, set: setAlbum } = useAlbum(albumId);
-  const window = useWindowDimensions();
   const [photo, setPhoto] = useState<AlbumPhoto | undefined>();
   const [loadError, setLoadError] = useState<ApiError | undefined>();
   const [loading, setLoading] = useState(true);
@@ -104,7 +103,6 @@ export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<A
     );
   }
 
-  const previewHeight = Math.min(window.height * 0.6, (Math.min(window.width, CONTENT_MAX_WIDTH ?? window.width) * (photo.height ?? 3)) / (photo.width ?? 4));
   const role = album?.role ?? 'viewer';
   const details = [
     { label: 'File', value: photo.filename },
@@ -116,21 +114,7 @@ export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<A
   return (
     <SafeAreaView style={styles.screen} edges={['bottom']}>
       <ScrollView contentContainerStyle={styles.scroll}>
-        <View style={[styles.backdrop, { height: Math.max(200, previewHeight) }]}>
-          {photo.urls.preview ? (
-            <Image
-              source={{ uri: photo.urls.preview, cacheKey: `preview:${photo.id}` }}
-              placeholder={photo.thumbhash ? { thumbhash: photo.thumbhash } : undefined}
-              placeholderContentFit="contain"
-              contentFit="contain"
-              transition={150}
-              accessibilityLabel={`Preview of ${photo.filename}`}
-              style={styles.preview}
-            />
-          ) : (
-            <Text style={styles.processing}>Processing — the preview appears when it is ready</Text>
-          )}
-        </View>
+        <PhotoPreview photo={photo} />
         <View style={styles.body}>
           {message ? <Banner kind={message.kind}>{message.text}</Banner> : null}
           <View style={styles.details} accessibilityLabel="Details">
@@ -166,9 +150,6 @@ export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<A
 const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
   scroll: { paddingBottom: space.xl },
-  backdrop: { backgroundColor: colors.text, alignItems: 'center', justifyContent: 'center' },
-  preview: { width: '100%', height: '100%' },
-  processing: { color: colors.onPrimary, fontSize: 15, padding: space.lg, textAlign: 'center' },
   body: { width: '100%', maxWidth: 640, alignSelf: 'center', padding: space.lg, gap: space.md },
   details: { backgroundColor: colors.surface, borderRadius: radius.md, borderWidth: 1, borderColor: colors.border, paddingHorizontal: space.md },
   detail: { flexDirection: 'row', justifyContent: 'space-between', gap: space.md, paddingVertical: space.sm },

@@ -1,7 +1,6 @@
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
-import { Image } from 'expo-image';
 import { useCallback, useEffect, useLayoutEffect, useState } from 'react';
-import { ScrollView, StyleSheet, Text, useWindowDimensions, View } from 'react-native';
+import { ScrollView, StyleSheet, Text, View } from 'react-native';
 import { SafeAreaView } from 'react-native-safe-area-context';
 import { useServices } from '../app/session';
 import { toApiError, type ApiError } from '../core/errors';
@@ -9,9 +8,10 @@ import type { Photo } from '../core/library';
 import type { AppRoutes } from '../navigation/routes';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Banner, Button, EmptyState, LoadingState } from '../ui/kit';
-import { colors, CONTENT_MAX_WIDTH, radius, space, type } from '../ui/theme';
+import { colors, radius, space, type } from '../ui/theme';
 import { describeLoadError } from './library/LibraryStates';
 import { photoDetails, trashNotice } from './library/photo-details';
+import { PhotoPreview } from './library/PhotoPreview';
 
 const GONE = 'This photo is no longer in your library';
 /** Label and value stay close enough to read across on a wide window. */
@@ -29,7 +29,6 @@ export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRou
   const { id, from } = route.params;
   const services = useServices();
   const { library } = services;
-  const window = useWindowDimensions();
   const [photo, setPhoto] = useState<Photo | undefined>();
   const [loadError, setLoadError] = useState<ApiError | undefined>();
   const [loading, setLoading] = useState(true);
@@ -119,27 +118,11 @@ export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRou
     );
   }
 
-  const previewHeight = Math.min(window.height * 0.6, (Math.min(window.width, CONTENT_MAX_WIDTH ?? window.width) * (photo.height ?? 3)) / (photo.width ?? 4));
-  const preview = photo.urls.preview;
 
   return (
     <SafeAreaView style={styles.screen} edges={['bottom']}>
       <ScrollView contentContainerStyle={styles.scroll}>
-        <View style={[styles.backdrop, { height: Math.max(200, previewHeight) }]}>
-          {preview ? (
-            <Image
-              source={{ uri: preview, cacheKey: `preview:${photo.id}` }}
-              placeholder={photo.thumbhash ? { thumbhash: photo.thumbhash } : undefined}
-              placeholderContentFit="contain"
-              contentFit="contain"
-              transition={150}
-              accessibilityLabel={`Preview of ${photo.filename}`}
-              style={styles.preview}
-            />
-          ) : (
-            <Text style={styles.processing}>Processing — the preview appears when it is ready</Text>
-          )}
-        </View>
+        <PhotoPreview photo={photo} />
         <View style={styles.body}>
           {gone ? <Banner kind="error">{GONE}</Banner> : null}
           {actionError ? <Banner kind="error">{actionError}</Banner> : null}
@@ -186,9 +169,6 @@ export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRou
 const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
   scroll: { paddingBottom: space.xl },
-  backdrop: { backgroundColor: colors.text, alignItems: 'center', justifyContent: 'center' },
-  preview: { width: '100%', height: '100%' },
-  processing: { color: colors.onPrimary, fontSize: 15, padding: space.lg, textAlign: 'center' },
   body: { width: '100%', maxWidth: DETAILS_MAX_WIDTH, alignSelf: 'center', padding: space.lg, gap: space.md },
   details: { backgroundColor: colors.surface, borderRadius: radius.md, borderWidth: 1, borderColor: colors.border, paddingHorizontal: space.md },
   detail: { flexDirection: 'row', justifyContent: 'space-between', gap: space.md, paddingVertical: space.sm },
