@@ -1,19 +1,6 @@
 import { escapeHtml } from '../../src/lib/email-layout.js';
 import { renderWelcomeEmail, WELCOME_SUBJECT } from '../../src/accounts/welcome-template.js';
-
-/** The text a reader sees in the HTML part: tags dropped, the few entities the template uses decoded. */
-function visibleText(html: string): string {
-  return html
-    .replace(/<head>[\s\S]*<\/head>/, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
+import { visibleText } from '../helpers/email.js';
 
 describe('renderWelcomeEmail', () => {
   it('greets the user by name in both parts, under a fixed subject', () => {

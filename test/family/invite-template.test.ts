@@ -1,18 +1,5 @@
 import { renderInviteEmail } from '../../src/family/invite-template.js';
-
-/** The text a reader sees in the HTML part: tags dropped, the few entities the template uses decoded. */
-function visibleText(html: string): string {
-  return html
-    .replace(/<head>[\s\S]*<\/head>/, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
+import { visibleText } from '../helpers/email.js';
 
 const base = { organiserEmail: 'ada@example.com', email: 'grace@example.com', expiresAt: '2026-12-15T10:00:00.000Z' };
 
