@@ -1,11 +1,41 @@
+import type { ReactNode } from 'react';
 import { Modal, StyleSheet, Text, View } from 'react-native';
 import { Button } from './kit';
 import { colors, radius, space, type } from './theme';
 
 /**
- * A confirmation the app draws itself: React Native's Alert has no buttons on the web, and a
- * destructive action (delete, empty the trash, delete the account) must always ask first.
+ * The app's own modal dialog: a title, its content, Cancel and one confirm button. React Native's Alert has
+ * no buttons on the web, so every question the app asks is drawn with this.
  */
+export function DialogFrame(props: {
+  visible: boolean;
+  title: string;
+  confirmLabel: string;
+  destructive?: boolean;
+  busy?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Modal visible={props.visible} transparent animationType="fade" onRequestClose={props.onCancel}>
+      <View style={styles.backdrop}>
+        <View style={styles.dialog} accessibilityViewIsModal accessibilityRole="alert" aria-modal>
+          <Text accessibilityRole="header" style={type.heading}>
+            {props.title}
+          </Text>
+          {props.children}
+          <View style={styles.actions}>
+            <Button variant="secondary" label="Cancel" onPress={props.onCancel} disabled={props.busy} />
+            <Button variant={props.destructive ? 'danger' : 'primary'} label={props.confirmLabel} onPress={props.onConfirm} busy={props.busy} />
+          </View>
+        </View>
+      </View>
+    </Modal>
+  );
+}
+
+/** A confirmation: a destructive action (delete, empty the trash, delete the account) must always ask first. */
 export function ConfirmDialog(props: {
   visible: boolean;
   title: string;
@@ -16,21 +46,11 @@ export function ConfirmDialog(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
+  const { message, ...frame } = props;
   return (
-    <Modal visible={props.visible} transparent animationType="fade" onRequestClose={props.onCancel}>
-      <View style={styles.backdrop}>
-        <View style={styles.dialog} accessibilityViewIsModal accessibilityRole="alert" aria-modal>
-          <Text accessibilityRole="header" style={type.heading}>
-            {props.title}
-          </Text>
-          <Text style={[type.body, styles.message]}>{props.message}</Text>
-          <View style={styles.actions}>
-            <Button variant="secondary" label="Cancel" onPress={props.onCancel} disabled={props.busy} />
-            <Button variant={props.destructive ? 'danger' : 'primary'} label={props.confirmLabel} onPress={props.onConfirm} busy={props.busy} />
-          </View>
-        </View>
-      </View>
-    </Modal>
+    <DialogFrame {...frame}>
+      <Text style={[type.body, styles.message]}>{message}</Text>
+    </DialogFrame>
   );
 }
 

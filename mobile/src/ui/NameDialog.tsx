@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
-import { Modal, StyleSheet, Text, View } from 'react-native';
-import { Button, TextField } from './kit';
-import { colors, radius, space, type } from './theme';
+import { DialogFrame } from './ConfirmDialog';
+import { TextField } from './kit';
 
 /** Asks for a name (a new album, a rename): the field, its error, Cancel and the confirm button. */
 export function NameDialog(props: {
@@ -31,25 +30,8 @@ export function NameDialog(props: {
     if (!error) props.onConfirm(name.trim());
   };
   return (
-    <Modal visible={props.visible} transparent animationType="fade" onRequestClose={props.onCancel}>
-      <View style={styles.backdrop}>
-        <View style={styles.dialog} accessibilityViewIsModal accessibilityRole="alert" aria-modal>
-          <Text accessibilityRole="header" style={type.heading}>
-            {props.title}
-          </Text>
-          <TextField label={props.label} value={name} onChangeText={setName} error={shownError ?? props.error} autoFocus maxLength={100} returnKeyType="done" onSubmitEditing={submit} />
-          <View style={styles.actions}>
-            <Button variant="secondary" label="Cancel" onPress={props.onCancel} disabled={props.busy} />
-            <Button label={props.confirmLabel} onPress={submit} busy={props.busy} />
-          </View>
-        </View>
-      </View>
-    </Modal>
+    <DialogFrame visible={props.visible} title={props.title} confirmLabel={props.confirmLabel} busy={props.busy} onConfirm={submit} onCancel={props.onCancel}>
+      <TextField label={props.label} value={name} onChangeText={setName} error={shownError ?? props.error} autoFocus maxLength={100} returnKeyType="done" onSubmitEditing={submit} />
+    </DialogFrame>
   );
 }
-
-const styles = StyleSheet.create({
-  backdrop: { flex: 1, backgroundColor: 'rgba(20,22,31,0.45)', alignItems: 'center', justifyContent: 'center', padding: space.lg },
-  dialog: { width: '100%', maxWidth: 400, backgroundColor: colors.surface, borderRadius: radius.lg, padding: space.xl, gap: space.md },
-  actions: { flexDirection: 'row', justifyContent: 'flex-end', gap: space.sm, marginTop: space.sm },
-});
