@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import Module from 'node:module';
 import path from 'node:path';
-import { DEV_CORS_ORIGINS } from '../config.js';
+import { DEV_CORS_ORIGINS } from '../env-schema.js';
 import type { LocalService } from './service.js';
 
 // @20minutes/s3rver ships no types; this is the part of its API we use.
