@@ -1,33 +1,11 @@
-import type { ListedPage, Photo, PhotoPage } from '../../core/library';
+import type { Photo } from '../../core/library';
 import { dayKey, formatDay } from '../../ui/format';
+import type { HeldPage, Paged } from '../shared/pages';
 
 // The grid's data, as plain functions: pages in, rows out (unit-tested in test/screens/library).
 
 /** One line of the grid: a day header, or up to `columns` photos. */
 export type GridRow = { kind: 'header'; key: string; title: string } | { kind: 'photos'; key: string; photos: Photo[] };
-
-/**
- * The photos of every page in order, each once: pages asked again after a change (a photo added at
- * the top shifts the rest down) can repeat a photo the previous page already had.
- */
-export function photosOf(pages: readonly ListedPage[]): Photo[] {
-  const seen = new Set<string>();
-  const photos: Photo[] = [];
-  for (const { page } of pages) {
-    for (const photo of page.items) {
-      if (seen.has(photo.id)) continue;
-      seen.add(photo.id);
-      photos.push(photo);
-    }
-  }
-  return photos;
-}
-
-/** The cursor of the page after the last one held; null when the server said there is none. */
-export function nextCursorOf(pages: readonly ListedPage[]): string | null {
-  const last = pages.at(-1);
-  return last ? last.page.nextCursor : null;
-}
 
 /**
  * Rows of `columns` photos, in the order given; with `byDay`, a header before each local calendar day
@@ -74,12 +52,12 @@ export function columnsFor(width: number): number {
  * where the held one did: the held pages after it still follow on. At most `maxPages` are asked;
  * pages past that are dropped and come back with scrolling.
  */
-export async function revalidatePages(
-  held: readonly ListedPage[],
-  fetchPage: (cursor: string | undefined) => Promise<PhotoPage>,
+export async function revalidatePages<T>(
+  held: readonly HeldPage<T>[],
+  fetchPage: (cursor: string | undefined) => Promise<Paged<T>>,
   maxPages: number,
-): Promise<ListedPage[]> {
-  const fresh: ListedPage[] = [];
+): Promise<HeldPage<T>[]> {
+  const fresh: HeldPage<T>[] = [];
   let cursor: string | undefined;
   const wanted = Math.max(1, Math.min(held.length, maxPages));
   for (let i = 0; i < wanted; i++) {

@@ -1,22 +1,11 @@
 import type { ListedPage, Photo, PhotoPage } from '../../../src/core/library';
-import { columnsFor, gridRows, nextCursorOf, photosOf, revalidatePages } from '../../../src/screens/library/timeline';
+import { columnsFor, gridRows, revalidatePages } from '../../../src/screens/library/timeline';
+import { itemsOf, nextCursorOf } from '../../../src/screens/shared/pages';
 
 const photo = (id: string, takenAt = '2026-11-20T10:00:00'): Photo =>
   ({ id, status: 'ready', filename: `${id}.jpg`, contentType: 'image/jpeg', size: 1, sha256: 's', takenAt, uploadedAt: takenAt, urls: {} }) as Photo;
 const listed = (cursor: string | undefined, ids: string[], nextCursor: string | null): ListedPage => ({ cursor, page: { items: ids.map((id) => photo(id)), nextCursor } });
 const ids = (photos: Photo[]) => photos.map((p) => p.id);
-
-test('pages flatten in order, each photo once even when a shifted page repeats it', () => {
-  const pages = [listed(undefined, ['a', 'b', 'c'], 'c1'), listed('c1', ['c', 'd'], null)];
-  expect(ids(photosOf(pages))).toEqual(['a', 'b', 'c', 'd']);
-  expect(photosOf([])).toEqual([]);
-});
-
-test('the next cursor is the last page’s; null when the server said the list ends, or nothing is held', () => {
-  expect(nextCursorOf([listed(undefined, ['a'], 'c1')])).toBe('c1');
-  expect(nextCursorOf([listed(undefined, ['a'], 'c1'), listed('c1', ['b'], null)])).toBeNull();
-  expect(nextCursorOf([])).toBeNull();
-});
 
 test('rows hold at most `columns` photos and a day header starts each local day', () => {
   const photos = [
@@ -65,7 +54,7 @@ describe('revalidatePages', () => {
     const { asked, fetchPage } = server({ first: { items: [photo('a'), photo('b2')], nextCursor: 'c1' } });
     const fresh = await revalidatePages(held, fetchPage, 3);
     expect(asked).toEqual([undefined]);
-    expect(ids(photosOf(fresh))).toEqual(['a', 'b2', 'c', 'd', 'e']);
+    expect(ids(itemsOf(fresh))).toEqual(['a', 'b2', 'c', 'd', 'e']);
   });
 
   test('when a boundary moved (a photo added or removed) the following pages are asked with the fresh cursors', async () => {
@@ -77,7 +66,7 @@ describe('revalidatePages', () => {
     });
     const fresh = await revalidatePages(held, fetchPage, 3);
     expect(asked).toEqual([undefined, 'c-a', 'c-c']);
-    expect(ids(photosOf(fresh))).toEqual(['new', 'a', 'b', 'c', 'd', 'e']);
+    expect(ids(itemsOf(fresh))).toEqual(['new', 'a', 'b', 'c', 'd', 'e']);
     expect(nextCursorOf(fresh)).toBeNull();
   });
 
@@ -95,7 +84,7 @@ describe('revalidatePages', () => {
 
   test('nothing held: the first page only; a failure rejects (the screen keeps what it shows)', async () => {
     const { asked, fetchPage } = server({ first: { items: [photo('a')], nextCursor: 'n' } });
-    expect(ids(photosOf(await revalidatePages([], fetchPage, 3)))).toEqual(['a']);
+    expect(ids(itemsOf(await revalidatePages([], fetchPage, 3)))).toEqual(['a']);
     expect(asked).toEqual([undefined]);
     const held = [listed(undefined, ['a'], 'n'), listed('n', ['b'], null)];
     const broken = server({ first: { items: [photo('q')], nextCursor: 'moved' } });
