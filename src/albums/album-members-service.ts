@@ -123,9 +123,6 @@ export class AlbumMembersService {
         }
         continue;
       }
-      if ((await this.deps.members.list(albumId)).length >= this.maxMembers) {
-        throw new HttpProblem('conflict', `An album is shared with at most ${this.maxMembers} people`);
-      }
       const now = this.now();
       const member: AlbumMember & { shareDueAt: string } = {
         albumId,
@@ -135,8 +132,9 @@ export class AlbumMembersService {
         addedAt: now.toISOString(),
         shareDueAt: new Date(now.getTime() + LEASE_MS).toISOString(),
       };
-      const outcome = await this.deps.members.add(member);
+      const outcome = await this.deps.members.add(member, this.maxMembers);
       if (outcome === 'album-gone') throw noAlbum();
+      if (outcome === 'full') throw new HttpProblem('conflict', `An album is shared with at most ${this.maxMembers} people`);
       if (outcome === 'departure-pending') {
         // The user left a moment ago and their photos are still on their way out: finish that first, or
         // its job would take out what they add as a member again.

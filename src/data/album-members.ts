@@ -37,7 +37,7 @@ export interface AlbumDeparture {
   dueAt: string;
 }
 
-export type AddOutcome = 'added' | 'album-gone' | 'member-exists' | 'departure-pending';
+export type AddOutcome = 'added' | 'album-gone' | 'full' | 'member-exists' | 'departure-pending';
 
 const MEMBERS_PAGE = 100;
 
@@ -121,10 +121,12 @@ export class AlbumMembersRepository {
 
   /**
    * Adds a member: the member item (with its AlbumShared due entry) and the reverse item in one
-   * transaction, with the album still existing under this owner and no departure of the same user
-   * still pending (its job would take the new member's photos out) as conditions.
+   * transaction, with the album still existing under this owner, fewer than `maxMembers` members on
+   * its `memberCount`, and no departure of the same user still pending (its job would take the new
+   * member's photos out) as conditions. The count is taken in the same transaction, so two shares
+   * racing for the last place cannot both have it.
    */
-  async add(member: AlbumMember & { shareDueAt: string }): Promise<AddOutcome> {
+  async add(member: AlbumMember & { shareDueAt: string }, maxMembers: number): Promise<AddOutcome> {
     const { albumId, userId, ownerId, role, addedAt, shareDueAt } = member;
     try {
       await transactWrite(
@@ -132,11 +134,12 @@ export class AlbumMembersRepository {
         new TransactWriteCommand({
           TransactItems: [
             {
-              ConditionCheck: {
+              Update: {
                 TableName: this.table,
                 Key: keys.album(albumId),
-                ConditionExpression: 'attribute_exists(PK) AND ownerId = :owner',
-                ExpressionAttributeValues: { ':owner': ownerId },
+                UpdateExpression: 'ADD memberCount :one',
+                ConditionExpression: 'attribute_exists(PK) AND ownerId = :owner AND (attribute_not_exists(memberCount) OR memberCount < :max)',
+                ExpressionAttributeValues: { ':owner': ownerId, ':one': 1, ':max': maxMembers },
               },
             },
             {
@@ -159,11 +162,17 @@ export class AlbumMembersRepository {
       return 'added';
     } catch (error) {
       const codes = cancelledCodes(error);
-      if (codes?.[0] === 'ConditionalCheckFailed') return 'album-gone';
+      if (codes?.[0] === 'ConditionalCheckFailed') return (await this.albumOwnedBy(albumId, ownerId)) ? 'full' : 'album-gone';
       if (codes?.[1] === 'ConditionalCheckFailed') return 'member-exists';
       if (codes?.[3] === 'ConditionalCheckFailed') return 'departure-pending';
       throw error;
     }
+  }
+
+  /** Tells a full album from a deleted one once the add's condition failed. */
+  private async albumOwnedBy(albumId: string, ownerId: string): Promise<boolean> {
+    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: keys.album(albumId), ProjectionExpression: 'ownerId', ConsistentRead: true }));
+    return Item?.ownerId === ownerId;
   }
 
   /** Changes a member's role on both items; false when the membership changed or went meanwhile. */
@@ -204,34 +213,48 @@ export class AlbumMembersRepository {
   }
 
   /**
-   * Ends a membership as it was read: member item and reverse item go, and the departure (the
-   * member's photos still to take out of the album) is written, all in one transaction. False when
-   * the membership changed or went meanwhile.
+   * Ends a membership as it was read: member item and reverse item go, the album's `memberCount` drops
+   * by one and the departure (the member's photos still to take out of the album) is written, all in one
+   * transaction. An album deleted meanwhile has no count to keep (an update would make a stub of it), so
+   * the membership then ends without it. False when the membership changed or went meanwhile.
    */
   async remove(seen: AlbumMember, departure: AlbumDeparture): Promise<boolean> {
-    try {
-      await transactWrite(
-        this.dynamo,
-        new TransactWriteCommand({
-          TransactItems: [
+    const items = (albumExists: boolean) => [
+      {
+        Delete: {
+          TableName: this.table,
+          Key: keys.albumMember(seen.albumId, seen.userId),
+          ConditionExpression: pinned(seen.addedAt).condition,
+          ...(seen.addedAt === undefined ? {} : { ExpressionAttributeValues: pinned(seen.addedAt).values }),
+        },
+      },
+      { Delete: { TableName: this.table, Key: keys.sharedAlbum(seen.userId, seen.albumId) } },
+      { Put: { TableName: this.table, Item: this.departureItem(departure) } },
+      ...(albumExists
+        ? [
             {
-              Delete: {
+              Update: {
                 TableName: this.table,
-                Key: keys.albumMember(seen.albumId, seen.userId),
-                ConditionExpression: pinned(seen.addedAt).condition,
-                ...(seen.addedAt === undefined ? {} : { ExpressionAttributeValues: pinned(seen.addedAt).values }),
+                Key: keys.album(seen.albumId),
+                UpdateExpression: 'ADD memberCount :minus',
+                ConditionExpression: 'attribute_exists(PK)',
+                ExpressionAttributeValues: { ':minus': -1 },
               },
             },
-            { Delete: { TableName: this.table, Key: keys.sharedAlbum(seen.userId, seen.albumId) } },
-            { Put: { TableName: this.table, Item: this.departureItem(departure) } },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (cancelledCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
-      throw error;
+          ]
+        : []),
+    ];
+    for (const albumExists of [true, false]) {
+      try {
+        await transactWrite(this.dynamo, new TransactWriteCommand({ TransactItems: items(albumExists) }));
+        return true;
+      } catch (error) {
+        const codes = cancelledCodes(error);
+        if (codes?.[0] === 'ConditionalCheckFailed') return false;
+        if (!(albumExists && codes?.[3] === 'ConditionalCheckFailed')) throw error;
+      }
     }
+    return false;
   }
 
   /** The albums shared with a user, newest shared first (GSI1), one page. */

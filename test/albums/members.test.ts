@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { LEASE_MS } from '../../src/albums/album-member-jobs.js';
+import { MAX_MEMBERS } from '../../src/albums/album-members-service.js';
 import type { RecordedEvent } from '../../src/local/eventbridge.js';
 import { client, registeredUser, waitUntil, type ApiClient } from '../helpers/accounts.js';
 import { jobsSettled, startLibraryApp, uploadPhoto } from '../helpers/photos.js';
@@ -313,7 +314,7 @@ describe('durable follow-ups: a job lost after the membership transaction', () =
       role: 'viewer',
       addedAt,
       shareDueAt: new Date(Date.now() + LEASE_MS).toISOString(),
-    });
+    }, MAX_MEMBERS);
     expect(outcome).toBe('added');
     expect((await api.get<Album>(`/v1/albums/${album}`, vic.accessToken)).body.role).toBe('viewer');
     expect(await app().albumMembers.jobs.sweep(new Date(Date.now() + LEASE_MS + 1000))).toMatchObject({ shares: 1 });
@@ -326,18 +327,38 @@ describe('durable follow-ups: a job lost after the membership transaction', () =
   });
 
   it('an album is shared with at most 50 people (409); the count holds members without a profile too', async () => {
+    expect(MAX_MEMBERS).toBe(50);
     const album = (await api.post<Album>('/v1/albums', { name: 'Crowded' }, ada.accessToken)).body.id;
     const members = app().albumMembers.repository;
-    for (let i = 0; i < 50; i++) {
-      await members.add({ albumId: album, userId: `ghost-${i}`, ownerId: ada.userId, role: 'viewer', addedAt: new Date().toISOString(), shareDueAt: new Date(Date.now() + 3_600_000).toISOString() });
-    }
-    const refused = await share(ada, album, cleo.email, 'viewer');
-    expect(refused.status).toBe(409);
-    expect((await api.get(`/v1/albums/${album}`, cleo.accessToken)).status).toBe(404);
+    const ghost = (i: number) => ({ albumId: album, userId: `ghost-${i}`, ownerId: ada.userId, role: 'viewer' as const, addedAt: new Date().toISOString(), shareDueAt: new Date(Date.now() + 3_600_000).toISOString() });
+    for (let i = 0; i < 49; i++) expect(await members.add(ghost(i), MAX_MEMBERS)).toBe('added');
+    // Two shares race for the last place: the count is taken in the share's transaction, so one wins.
+    const race = await Promise.all([share(ada, album, cleo.email, 'viewer'), share(ada, album, vic.email, 'viewer')]);
+    expect(race.map((r) => r.status).sort()).toEqual([201, 409]);
+    const loser = race[0]!.status === 409 ? cleo : vic;
+    expect(race.find((r) => r.status === 409)!.body).toMatchObject({ detail: 'An album is shared with at most 50 people' });
+    expect((await api.get(`/v1/albums/${album}`, loser.accessToken)).status).toBe(404);
+    expect(await members.add(ghost(49), MAX_MEMBERS)).toBe('full');
     // Members whose account is gone are not listed.
-    expect((await api.get<{ items: Member[] }>(`/v1/albums/${album}/members`, ada.accessToken)).body.items.map((m) => m.role)).toEqual(['owner']);
+    expect((await api.get<{ items: Member[] }>(`/v1/albums/${album}/members`, ada.accessToken)).body.items.map((m) => m.userId)).toEqual([ada.userId, race[0]!.status === 201 ? cleo.userId : vic.userId]);
+    // A removal gives the place back.
     expect((await api.delete(`/v1/albums/${album}/members/ghost-0`, ada.accessToken)).status).toBe(204);
-    expect((await share(ada, album, cleo.email, 'viewer')).status).toBe(201);
+    expect((await share(ada, album, loser.email, 'viewer')).status).toBe(201);
+    expect((await share(ada, album, sam.email, 'viewer')).status).toBe(409);
+  });
+
+  it('ending a membership of an album deleted meanwhile neither fails nor leaves a stub of the album', async () => {
+    const album = (await api.post<Album>('/v1/albums', { name: 'Going' }, ada.accessToken)).body.id;
+    expect((await share(ada, album, sam.email, 'viewer')).status).toBe(201);
+    const members = app().albumMembers.repository;
+    const member = (await members.get(album, sam.userId))!;
+    // The album's delete transaction, with its clear-album job not run yet (due in an hour).
+    const removedAt = new Date().toISOString();
+    expect(await app().albums.repository.delete({ albumId: album, ownerId: ada.userId }, removedAt, new Date(Date.now() + 3_600_000).toISOString())).toBe(true);
+    expect(await members.remove(member, { albumId: album, userId: sam.userId, removedAt, dueAt: removedAt })).toBe(true);
+    expect(await members.get(album, sam.userId)).toBeUndefined();
+    expect(await app().albums.repository.get(album)).toBeUndefined();
+    expect((await api.get(`/v1/albums/${album}`, ada.accessToken)).status).toBe(404);
   });
 
   it('a member who deletes their account leaves every album at once and can no longer be found by email', async () => {
