@@ -14,11 +14,39 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
-/** The local calendar day of an ISO instant, `YYYY-MM-DD`: the timeline groups by it. */
-export function dayKey(iso: string): string {
+/** Calendar fields of a date and time as the app shows it. */
+interface WallClock {
+  year: number;
+  /** 0-11, as Date's. */
+  month: number;
+  day: number;
+  hours: number;
+  minutes: number;
+}
+
+// A capture time as the camera wrote it: with its own offset ('+02:00') or none at all (EXIF without OffsetTime).
+const CAPTURE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * The wall clock where the photo was taken when the time says it (an evening photo from a trip reads as evening,
+ * wherever the phone is now), else the instant in the device's time zone (a UTC time such as the upload time).
+ */
+function wallClock(iso: string): WallClock {
+  const captured = CAPTURE_TIME.exec(iso);
+  if (captured) {
+    const [year, month, day, hours, minutes] = captured.slice(1, 6).map(Number) as [number, number, number, number, number];
+    return { year, month: month - 1, day, hours, minutes };
+  }
   const date = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return { year: date.getFullYear(), month: date.getMonth(), day: date.getDate(), hours: date.getHours(), minutes: date.getMinutes() };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The calendar day of a time as `wallClock` reads it, `YYYY-MM-DD`: the timeline groups by it. */
+export function dayKey(iso: string): string {
+  const { year, month, day } = wallClock(iso);
+  return `${year}-${pad(month + 1)}-${pad(day)}`;
 }
 
 /** "Today", "Yesterday", else e.g. "Friday, 20 November 2026" (the year only when it is not this year). */
@@ -37,9 +65,8 @@ export function formatDay(key: string, now: Date = new Date()): string {
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** A date and time for details, in the device's time zone: "20 Nov 2026, 10:00". */
+/** A date and time for details, as `wallClock` reads it: "20 Nov 2026, 10:00". */
 export function formatDateTime(iso: string): string {
-  const date = new Date(iso);
-  const time = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
-  return `${date.getDate()} ${MONTHS[date.getMonth()]!.slice(0, 3)} ${date.getFullYear()}, ${time}`;
+  const { year, month, day, hours, minutes } = wallClock(iso);
+  return `${day} ${MONTHS[month]!.slice(0, 3)} ${year}, ${pad(hours)}:${pad(minutes)}`;
 }

@@ -23,6 +23,17 @@ test('day headers say Today and Yesterday, and the year only for other years', (
   expect(formatDay('2025-11-20', now)).toBe('Thursday, 20 November 2025');
 });
 
-test('details show the local date and time', () => {
+test('details show a UTC instant (the upload time) in the device\'s time zone', () => {
   expect(formatDateTime(new Date(2026, 10, 20, 9, 5).toISOString())).toBe('20 Nov 2026, 09:05');
+});
+
+test('a capture time reads as the clock where the photo was taken, whatever the device\'s zone', () => {
+  // EXIF with OffsetTime: 18:32 in Paris stays 18:32, and a photo at 00:30 in Tokyo belongs to that day.
+  expect(formatDateTime('2026-07-14T18:32:05+02:00')).toBe('14 Jul 2026, 18:32');
+  expect(formatDateTime('2026-07-14T18:32:05.250-07:00')).toBe('14 Jul 2026, 18:32');
+  expect(dayKey('2026-07-15T00:30:00+09:00')).toBe('2026-07-15');
+  expect(dayKey('2026-07-14T23:59:58-10:00')).toBe('2026-07-14');
+  // EXIF without an offset: the camera's own clock, as written.
+  expect(formatDateTime('2023-12-31T23:59:58')).toBe('31 Dec 2023, 23:59');
+  expect(dayKey('2023-12-31T23:59:58')).toBe('2023-12-31');
 });
