@@ -116,6 +116,20 @@ export function linkPasswordError(password: string): string | undefined {
   return undefined;
 }
 
+/** The API's bounds on the photos guests may add through one collect link, and its default (src/schemas/share-links.ts). */
+export const LINK_MAX_UPLOADS = { min: 1, max: 1000, default: 200 } as const;
+
+/** The "guests may add up to" field as typed: empty leaves the server's default (`value` undefined). */
+export function readMaxUploads(text: string): { value?: number; error?: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { value: undefined };
+  if (!/^[-+]?\d+$/.test(trimmed)) return { error: `Enter a whole number of photos, or leave it empty for ${LINK_MAX_UPLOADS.default}` };
+  const value = Number(trimmed);
+  if (value < LINK_MAX_UPLOADS.min) return { error: `Allow at least ${LINK_MAX_UPLOADS.min} photo, or leave it empty for ${LINK_MAX_UPLOADS.default}` };
+  if (value > LINK_MAX_UPLOADS.max) return { error: `Allow at most ${LINK_MAX_UPLOADS.max} photos` };
+  return { value };
+}
+
 /** "12 photos", "1 photo", "No photos". */
 export function photoCount(n: number): string {
   return n === 0 ? 'No photos' : plural(n, 'photo', 'photos');

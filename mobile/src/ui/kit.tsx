@@ -75,7 +75,7 @@ export function TextField(
     onChangeText: (text: string) => void;
     error?: string;
     hint?: string;
-  } & Pick<TextInputProps, 'secureTextEntry' | 'autoComplete' | 'keyboardType' | 'textContentType' | 'onSubmitEditing' | 'returnKeyType' | 'autoFocus' | 'testID' | 'inputMode' | 'maxLength'>,
+  } & Pick<TextInputProps, 'secureTextEntry' | 'autoComplete' | 'keyboardType' | 'textContentType' | 'onSubmitEditing' | 'returnKeyType' | 'autoFocus' | 'testID' | 'inputMode' | 'maxLength' | 'placeholder'>,
 ) {
   const { label, error, hint, ...input } = props;
   return (

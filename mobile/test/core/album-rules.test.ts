@@ -11,6 +11,7 @@ import {
   linkPasswordError,
   linkState,
   photoCount,
+  readMaxUploads,
   sortLinks,
 } from '../../src/core/album-rules';
 import { canInvite, otherMembers, seatsLeft } from '../../src/core/family';
@@ -105,6 +106,17 @@ test('names, emails and counts as the forms check and show them', () => {
   expect(emailError('grace@')).toMatch(/like name@example.com/);
   expect(emailError(' grace@example.com ')).toBeUndefined();
   expect([0, 1, 12].map(photoCount)).toEqual(['No photos', '1 photo', '12 photos']);
+});
+
+test('the collect limit field: empty leaves the default, a whole number from 1 to 1000 is taken, anything else says why', () => {
+  expect(readMaxUploads('')).toEqual({});
+  expect(readMaxUploads('  ')).toEqual({});
+  expect(readMaxUploads('1')).toEqual({ value: 1 });
+  expect(readMaxUploads(' 50 ')).toEqual({ value: 50 });
+  expect(readMaxUploads('1000')).toEqual({ value: 1000 });
+  for (const text of ['abc', '12 photos', '2.5', '1e3', '0x10']) expect(readMaxUploads(text)).toEqual({ error: 'Enter a whole number of photos, or leave it empty for 200' });
+  for (const text of ['0', '-3']) expect(readMaxUploads(text)).toEqual({ error: 'Allow at least 1 photo, or leave it empty for 200' });
+  for (const text of ['1001', '99999']) expect(readMaxUploads(text)).toEqual({ error: 'Allow at most 1000 photos' });
 });
 
 test('family seats count members and unexpired invites; only the organiser (or someone without a family) invites', () => {

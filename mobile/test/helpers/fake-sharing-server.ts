@@ -111,7 +111,7 @@ export class FakeSharingServer {
         url: `http://api.test/s/token-${n}`,
         expiresAt: new Date(Date.now() + Number(body.expiresInDays ?? 30) * 86_400_000).toISOString(),
         hasPassword: typeof body.password === 'string',
-        ...(body.kind === 'collect' ? { uploads: 0, maxUploads: 200 } : {}),
+        ...(body.kind === 'collect' ? { uploads: 0, maxUploads: typeof body.maxUploads === 'number' ? body.maxUploads : 200 } : {}),
         createdAt: new Date().toISOString(),
       };
       links.unshift(link);

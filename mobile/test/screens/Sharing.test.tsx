@@ -95,23 +95,36 @@ test('links: a view link with an expiry and a password, a collect link; each sho
   fireEvent.press(screen.getByRole('button', { name: 'Create view link' }));
   expect(await screen.findByText('View link created: anyone with it can see the album.')).toBeOnTheScreen();
 
+  // Only a collect link takes a limit; a bad one is said on the field and nothing is sent.
+  expect(screen.queryByLabelText('Guests may add up to N photos')).toBeNull();
   fireEvent.press(screen.getByRole('radio', { name: 'Collect link' }));
   fireEvent.press(screen.getByRole('radio', { name: '1 day' }));
+  fireEvent.changeText(screen.getByLabelText('Guests may add up to N photos'), '1001');
+  fireEvent.press(screen.getByRole('button', { name: 'Create collect link' }));
+  expect(await screen.findByText('Allow at most 1000 photos')).toBeOnTheScreen();
+  expect(calls(requests, 'POST', `/v1/albums/${album.id}/links`)).toHaveLength(1);
+  fireEvent.changeText(screen.getByLabelText('Guests may add up to N photos'), '50');
   fireEvent.press(screen.getByRole('button', { name: 'Create collect link' }));
   expect(await screen.findByText('Collect link created: anyone with it can add photos.')).toBeOnTheScreen();
+  // The field empties after a link is made: the next one gets the server's default.
+  expect(screen.getByLabelText('Guests may add up to N photos')).toHaveDisplayValue('');
+  fireEvent.press(screen.getByRole('button', { name: 'Create collect link' }));
+  await waitFor(() => expect(server.links.get(album.id)).toHaveLength(3));
   expect(calls(requests, 'POST', `/v1/albums/${album.id}/links`).map((r) => r.body)).toEqual([
     { kind: 'view', expiresInDays: 365, password: 'open sesame' },
+    { kind: 'collect', expiresInDays: 1, maxUploads: 50 },
     { kind: 'collect', expiresInDays: 1 },
   ]);
 
-  const [viewLink, collectLink] = server.links.get(album.id)!.slice().reverse();
+  const [viewLink, collectLink, defaultLink] = server.links.get(album.id)!.slice().reverse();
+  expect(within(await screen.findByTestId(`link-${defaultLink!.id}`)).getByText('Guests can add photos · 0 of 200 uploads')).toBeOnTheScreen();
   const viewCard = screen.getByTestId(`link-${viewLink!.id}`);
   expect(within(viewCard).getByText(viewLink!.url)).toBeOnTheScreen();
   expect(within(viewCard).getByText('Anyone with the link can view · password')).toBeOnTheScreen();
   expect(within(viewCard).getByText(/^Expires in 36[45] days$/)).toBeOnTheScreen();
   expect(within(viewCard).getByRole('button', { name: /Copy link|Share link/ })).toBeOnTheScreen();
   const collectCard = screen.getByTestId(`link-${collectLink!.id}`);
-  expect(within(collectCard).getByText('Guests can add photos · 0 of 200 uploads')).toBeOnTheScreen();
+  expect(within(collectCard).getByText('Guests can add photos · 0 of 50 uploads')).toBeOnTheScreen();
   expect(within(collectCard).getByText(collectLink!.url)).toBeOnTheScreen();
 
   fireEvent.press(within(viewCard).getByRole('button', { name: 'Revoke view link' }));

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { StyleSheet, Text, View } from 'react-native';
 import { useServices, useSession } from '../../app/session';
-import { describeLink, describeLinkState, EXPIRY_CHOICES, linkPasswordError, linkState, sortLinks } from '../../core/album-rules';
+import { describeLink, describeLinkState, EXPIRY_CHOICES, LINK_MAX_UPLOADS, linkPasswordError, linkState, readMaxUploads, sortLinks } from '../../core/album-rules';
 import { toApiError } from '../../core/errors';
 import type { LinkKind, ShareLink } from '../../core/sharing-types';
 import { Segmented } from '../../ui/bars';
@@ -34,6 +34,8 @@ export function ShareLinks(props: { albumId: string }) {
   const [expiry, setExpiry] = useState<Expiry>('7 days');
   const [password, setPassword] = useState('');
   const [passwordProblem, setPasswordProblem] = useState<string | undefined>();
+  const [maxUploads, setMaxUploads] = useState('');
+  const [maxUploadsProblem, setMaxUploadsProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
   const [message, setMessage] = useState<{ kind: 'success' | 'error' | 'info'; text: string } | undefined>();
   const [revoking, setRevoking] = useState<ShareLink | undefined>();
@@ -50,13 +52,17 @@ export function ShareLinks(props: { albumId: string }) {
   async function create() {
     const problem = linkPasswordError(password);
     setPasswordProblem(problem);
-    if (problem) return;
+    // A view link takes no limit: whatever the hidden field holds is not checked nor sent.
+    const limit = kind === 'collect' ? readMaxUploads(maxUploads) : {};
+    setMaxUploadsProblem(limit.error);
+    if (problem || limit.error) return;
     setBusy('create');
     setMessage(undefined);
     try {
       const days = EXPIRY_CHOICES.find((choice) => choice.label === expiry)?.days;
-      await albums.createLink(props.albumId, { kind, expiresInDays: days, ...(password ? { password } : {}) });
+      await albums.createLink(props.albumId, { kind, expiresInDays: days, ...(password ? { password } : {}), ...(limit.value !== undefined ? { maxUploads: limit.value } : {}) });
       setPassword('');
+      setMaxUploads('');
       setMessage({ kind: 'success', text: kind === 'view' ? 'View link created: anyone with it can see the album.' : 'Collect link created: anyone with it can add photos.' });
       await load();
     } catch (error) {
@@ -97,6 +103,18 @@ export function ShareLinks(props: { albumId: string }) {
         <Text style={type.caption}>{kind === 'view' ? 'Anyone with the link sees the album, without an account.' : 'Anyone with the link can add photos to the album, without an account.'}</Text>
         <Text style={type.label}>Expires after</Text>
         <Segmented label="Expires after" options={EXPIRY_OPTIONS} value={expiry} onChange={setExpiry} />
+        {kind === 'collect' ? (
+          <TextField
+            label="Guests may add up to N photos"
+            value={maxUploads}
+            onChangeText={(text) => (setMaxUploads(text), setMaxUploadsProblem(undefined))}
+            error={maxUploadsProblem}
+            hint={`N from ${LINK_MAX_UPLOADS.min} to ${LINK_MAX_UPLOADS.max} in all; empty means ${LINK_MAX_UPLOADS.default}`}
+            placeholder={String(LINK_MAX_UPLOADS.default)}
+            keyboardType="number-pad"
+            inputMode="numeric"
+          />
+        ) : null}
         <TextField label="Password (optional)" value={password} onChangeText={(text) => (setPassword(text), setPasswordProblem(undefined))} error={passwordProblem} hint="At least 8 characters; guests type it to open the link" secureTextEntry autoComplete="new-password" textContentType="newPassword" />
         <Button label={kind === 'view' ? 'Create view link' : 'Create collect link'} onPress={() => void create()} busy={busy === 'create'} disabled={!!busy} />
       </View>
