@@ -12,6 +12,10 @@ export const capturedMail = z.object({
 
 export const mailQuery = z.object({
   to: z.email().optional().describe('Only mail sent to this address'),
+  since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Only mail sent at or after this time (ISO 8601; the emulator keeps whole seconds): the local SES then sends only those'),
 });
 
 export const mailResponse = z.object({ items: z.array(capturedMail) });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { COMPLETE_REQUEUE_AFTER_MS } from '../../src/photos/uploads-service.js';
 import { client, type ApiClient } from '../helpers/accounts.js';
+import { inParallel } from '../helpers/parallel.js';
 import { item, jpeg, put, type UploadAnswer } from '../helpers/uploads.js';
 import { holdingProxy, registeredUser, startApi, startStack, type Api, type Stack } from './support/processes.js';
 
@@ -63,20 +64,6 @@ async function timeline(api: ApiClient, token: string): Promise<Photo[]> {
     cursor = page.body.nextCursor;
   } while (cursor);
   return photos;
-}
-
-async function inParallel<T, R>(items: T[], limit: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await run(items[index]!, index);
-      }
-    }),
-  );
-  return results;
 }
 
 /**

@@ -39,10 +39,29 @@ describe('GET /_dev/mail (local stack only)', () => {
     expect(Date.parse(items[0]!.sentAt)).not.toBeNaN();
   });
 
+  it('lists only the mail sent since a time when asked (the emulator keeps whole seconds)', async () => {
+    const to = `dev-since-${randomUUID()}@example.com`;
+    await send(to, 'before');
+    // The emulator stamps mail in whole seconds: the next one must be stamped a later second.
+    const second = Math.floor(Date.now() / 1000);
+    while (Math.floor(Date.now() / 1000) === second) await new Promise((r) => setTimeout(r, 20));
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    await send(to, 'after');
+
+    const all = (await (await fetch(`${running.url}/_dev/mail?to=${encodeURIComponent(to)}`)).json()) as { items: Mail[] };
+    expect(all.items.map((m) => m.subject)).toEqual(['after', 'before']);
+    const recent = await fetch(`${running.url}/_dev/mail?to=${encodeURIComponent(to)}&since=${encodeURIComponent(since)}`);
+    expect(recent.status).toBe(200);
+    expect(((await recent.json()) as { items: Mail[] }).items.map((m) => m.subject)).toEqual(['after']);
+  });
+
   it('rejects a malformed filter with a validation problem', async () => {
     const response = await fetch(`${running.url}/_dev/mail?to=not-an-email`);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe('querystring.to');
+    const since = await fetch(`${running.url}/_dev/mail?since=yesterday`);
+    expect(since.status).toBe(400);
+    expect(((await since.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe('querystring.since');
   });
 
   it('is not mounted outside local mode', async () => {

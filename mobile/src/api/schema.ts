@@ -5621,6 +5621,8 @@ export interface operations {
             query?: {
                 /** @description Only mail sent to this address */
                 to?: string;
+                /** @description Only mail sent at or after this time (ISO 8601; the emulator keeps whole seconds): the local SES then sends only those */
+                since?: string;
             };
             header?: never;
             path?: never;

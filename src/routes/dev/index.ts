@@ -38,7 +38,11 @@ const dev: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const endpoint = app.config.aws.endpoints.ses;
       if (!endpoint) throw new HttpProblem('notFound', 'No local SES is configured');
-      const response = await fetch(new URL('/store', endpoint), { signal: AbortSignal.timeout(2000) });
+      // The emulator holds every mail of the run (a test run: thousands, many of them HTML) and filters by
+      // time only; asking for recent ones keeps its answer small.
+      const store = new URL('/store', endpoint);
+      if (request.query.since) store.searchParams.set('since', String(Math.floor(Date.parse(request.query.since) / 1000)));
+      const response = await fetch(store, { signal: AbortSignal.timeout(2000) });
       if (!response.ok) throw new HttpProblem('unavailable', `The local SES answered ${response.status}`);
       const { emails } = (await response.json()) as { emails: StoredEmail[] };
       const wanted = request.query.to?.toLowerCase();
