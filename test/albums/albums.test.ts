@@ -1,36 +1,27 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlbumAccess } from '../../src/albums/access.js';
 import { keys } from '../../src/data/keys.js';
-import { client, registeredUser, waitUntil, type ApiClient } from '../helpers/accounts.js';
-import { jobsSettled, seedPhoto, startLibraryApp, uploadPhoto } from '../helpers/photos.js';
+import { registeredUser, waitUntil, type ApiClient } from '../helpers/accounts.js';
+import { jobsSettled, libraryWithUsers, seedPhoto, uploadPhoto, type RegisteredUser } from '../helpers/photos.js';
 import { jpeg } from '../helpers/uploads.js';
 
 /** Albums beyond the routes: guests' photos, crashes and lost jobs, leaving contributors, account deletion. */
 jest.setTimeout(60_000);
 
-type User = Awaited<ReturnType<typeof registeredUser>>;
+type User = RegisteredUser;
 interface AlbumPhotoBody {
   id: string;
   addedAt: string;
   addedBy: { userId?: string; name: string; guest: boolean };
 }
 
-let running: Awaited<ReturnType<typeof startLibraryApp>>;
+const library = libraryWithUsers('album-jobs-ada', 'album-jobs-bob');
+const app = () => library.app;
 let api: ApiClient;
 let ada: User;
 let bob: User;
-
-beforeAll(async () => {
-  running = await startLibraryApp();
-  api = client(running.url);
-  [ada, bob] = await Promise.all([registeredUser(api, 'album-jobs-ada'), registeredUser(api, 'album-jobs-bob')]);
-});
-
-afterAll(async () => {
-  await running?.close();
-});
-
-const app = () => running.app;
+// After libraryWithUsers' own beforeAll: jest runs a file's hooks in the order they are declared.
+beforeAll(() => ({ api, users: [ada, bob] } = library));
 const service = () => app().albums.service;
 const owner = (user: User, albumId: string): AlbumAccess => ({ albumId, ownerId: user.userId, role: 'owner', actorId: user.userId });
 

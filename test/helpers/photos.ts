@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PhotoRecord, PhotoStatus } from '../../src/data/photos.js';
 import { photoIdFor, photoKeys } from '../../src/photos/photo-id.js';
 import { queueDepth } from '../jobs/helpers.js';
-import { startAccountsApp, type ApiClient } from './accounts.js';
+import { client, registeredUser, startAccountsApp, type ApiClient } from './accounts.js';
 import { item, put as putBytes, type UploadAnswer } from './uploads.js';
 
 export interface SeedOptions {
@@ -163,6 +163,33 @@ export async function uploadPhoto(
  */
 export function startLibraryApp(env: Record<string, string> = {}): ReturnType<typeof startAccountsApp> {
   return startAccountsApp({ WORKER_CONCURRENCY: '3', SWEEP_INTERVAL_SECONDS: '0', ...env }, { privateTable: true });
+}
+
+export type RegisteredUser = Awaited<ReturnType<typeof registeredUser>>;
+
+/** What `libraryWithUsers` hands back; its fields are set by its beforeAll, so read them in hooks and tests only. */
+export interface LibraryWithUsers<Users extends RegisteredUser[]> {
+  app: FastifyInstance;
+  url: string;
+  api: ApiClient;
+  users: Users;
+}
+
+/** One library app and one registered account per label for the whole test file, closed after it. */
+export function libraryWithUsers<Labels extends string[]>(...labels: Labels): LibraryWithUsers<{ [K in keyof Labels]: RegisteredUser }> {
+  const library = {} as LibraryWithUsers<{ [K in keyof Labels]: RegisteredUser }>;
+  let running: Awaited<ReturnType<typeof startLibraryApp>> | undefined;
+  beforeAll(async () => {
+    running = await startLibraryApp();
+    library.app = running.app;
+    library.url = running.url;
+    library.api = client(running.url);
+    library.users = (await Promise.all(labels.map((label) => registeredUser(library.api, label)))) as { [K in keyof Labels]: RegisteredUser };
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  return library;
 }
 
 /** Waits until the app's job queue is empty and no job runs, twice in a row (a job may enqueue another). */

@@ -1,8 +1,8 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { PhotoRecord } from '../../src/data/photos.js';
 import { photoKeys } from '../../src/photos/photo-id.js';
-import { GOOD_PASSWORD, client, registeredUser, type ApiClient } from '../helpers/accounts.js';
-import { jobsSettled, objectExists, objectsOf, seedPhoto, startLibraryApp, uploadPhoto, usageFromApi, usageFromRecords } from '../helpers/photos.js';
+import { GOOD_PASSWORD, registeredUser, type ApiClient } from '../helpers/accounts.js';
+import { jobsSettled, libraryWithUsers, objectExists, objectsOf, seedPhoto, uploadPhoto, usageFromApi, usageFromRecords, type RegisteredUser } from '../helpers/photos.js';
 import { item, jpeg, put, type UploadAnswer } from '../helpers/uploads.js';
 
 jest.setTimeout(30_000);
@@ -21,27 +21,18 @@ interface Page {
   items: PhotoBody[];
   nextCursor: string | null;
 }
-type User = Awaited<ReturnType<typeof registeredUser>>;
+type User = RegisteredUser;
 
 const DAY = 24 * 3600 * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-let running: Awaited<ReturnType<typeof startLibraryApp>>;
+const library = libraryWithUsers('library-ada', 'library-bob');
+const app = () => library.app;
 let api: ApiClient;
 let ada: User;
 let bob: User;
-
-beforeAll(async () => {
-  running = await startLibraryApp();
-  api = client(running.url);
-  [ada, bob] = await Promise.all([registeredUser(api, 'library-ada'), registeredUser(api, 'library-bob')]);
-});
-
-afterAll(async () => {
-  await running?.close();
-});
-
-const app = () => running.app;
+// After libraryWithUsers' own beforeAll: jest runs a file's hooks in the order they are declared.
+beforeAll(() => ({ api, users: [ada, bob] } = library));
 
 /** GET /v1/me usage equals the sum over the user's photo records (trash included, rejects not). */
 async function expectUsageMatches(user: User) {

@@ -3,8 +3,8 @@ import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../src/data/keys.js';
 import type { PhotoRecord } from '../../../src/data/photos.js';
 import { photoKeys } from '../../../src/photos/photo-id.js';
-import { client, registeredUser, type ApiClient } from '../../helpers/accounts.js';
-import { jobsSettled, seedPhoto, startLibraryApp } from '../../helpers/photos.js';
+import { registeredUser, type ApiClient } from '../../helpers/accounts.js';
+import { jobsSettled, libraryWithUsers, seedPhoto, type RegisteredUser } from '../../helpers/photos.js';
 
 jest.setTimeout(60_000);
 
@@ -38,30 +38,21 @@ interface ProblemBody {
   status: number;
   errors?: { path: string }[];
 }
-type User = Awaited<ReturnType<typeof registeredUser>>;
+type User = RegisteredUser;
 
 const DAY = 24 * 3600 * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-let running: Awaited<ReturnType<typeof startLibraryApp>>;
+const library = libraryWithUsers('albums-ada', 'albums-bob');
+const app = () => library.app;
 let api: ApiClient;
 let ada: User;
 let bob: User;
-
-beforeAll(async () => {
-  running = await startLibraryApp();
-  api = client(running.url);
-  [ada, bob] = await Promise.all([registeredUser(api, 'albums-ada'), registeredUser(api, 'albums-bob')]);
-});
-
-afterAll(async () => {
-  await running?.close();
-});
-
-const app = () => running.app;
+// After libraryWithUsers' own beforeAll: jest runs a file's hooks in the order they are declared.
+beforeAll(() => ({ api, users: [ada, bob] } = library));
 
 async function patch<T>(path: string, body: unknown, token: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${running.url}${path}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const response = await fetch(`${library.url}${path}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as T };
 }
 
