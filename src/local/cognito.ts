@@ -14,7 +14,7 @@ import { DefaultConfig } from 'cognito-local/lib/server/config';
 import { Router } from 'cognito-local/lib/server/Router';
 import { createServer } from 'cognito-local/lib/server/server';
 import { cognitoExtensions } from './cognito-extensions.js';
-import type { LocalService } from './service.js';
+import { httpLocalService, type LocalService } from './service.js';
 
 /** A message Cognito would e-mail itself in production (sign-up confirmation, password reset...). */
 export interface CognitoMessage {
@@ -43,10 +43,7 @@ export function localCognito(options: {
   pool: () => PoolSpec;
   deliver: (message: CognitoMessage) => Promise<void>;
 }): LocalService {
-  let server: Server | undefined;
-
   async function build() {
-
     const logger = pino({ level: 'silent' });
     const ctx = { logger: logger as never };
     const dataDirectory = path.join(options.directory, 'db');
@@ -100,25 +97,8 @@ export function localCognito(options: {
     return createServer((target) => extensions[target] ?? route(target), logger as never, config.ServerConfig, services);
   }
 
-  return {
-    name: 'cognito',
-    endpoint: `http://127.0.0.1:${options.port}`,
-    get running() {
-      return server !== undefined;
-    },
-    async start() {
-      if (server) return;
-      const instance = await build();
-      server = (await instance.start()) as Server;
-    },
-    async stop() {
-      const instance = server;
-      server = undefined;
-      if (!instance) return;
-      await new Promise<void>((resolve) => {
-        instance.close(() => resolve());
-        instance.closeAllConnections();
-      });
-    },
-  };
+  return httpLocalService('cognito', options.port, async () => {
+    const instance = await build();
+    return (await instance.start()) as Server;
+  });
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { LocalService } from './service.js';
+import { httpLocalService, type LocalService } from './service.js';
 
 /** An event as EventBridge would deliver it to a rule's target. */
 export interface RecordedEvent {
@@ -31,7 +31,6 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
  * are appended to events.jsonl and listed at GET /events for tests and curious developers.
  */
 export function localEventBridge(options: { port: number; directory: string; busNames: () => string[] }): LocalService {
-  let server: http.Server | undefined;
   const logFile = path.join(options.directory, 'events.jsonl');
 
   function putEvents(entries: PutEventsEntry[]) {
@@ -100,34 +99,17 @@ export function localEventBridge(options: { port: number; directory: string; bus
     }
   }
 
-  return {
-    name: 'eventbridge',
-    endpoint: `http://127.0.0.1:${options.port}`,
-    get running() {
-      return server !== undefined;
-    },
-    async start() {
-      if (server) return;
-      fs.mkdirSync(options.directory, { recursive: true });
-      const instance = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (chunk: Buffer) => chunks.push(chunk));
-        req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
-      });
-      await new Promise<void>((resolve, reject) => {
-        instance.once('error', reject);
-        instance.listen(options.port, '127.0.0.1', () => resolve());
-      });
-      server = instance;
-    },
-    async stop() {
-      const instance = server;
-      server = undefined;
-      if (!instance) return;
-      await new Promise<void>((resolve) => {
-        instance.close(() => resolve());
-        instance.closeAllConnections();
-      });
-    },
-  };
+  return httpLocalService('eventbridge', options.port, async () => {
+    fs.mkdirSync(options.directory, { recursive: true });
+    const instance = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    });
+    await new Promise<void>((resolve, reject) => {
+      instance.once('error', reject);
+      instance.listen(options.port, '127.0.0.1', () => resolve());
+    });
+    return instance;
+  });
 }

@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
 import startSes from 'aws-ses-v2-local';
-import type { LocalService } from './service.js';
+import { httpLocalService, type LocalService } from './service.js';
 
 /** What the local SES answers to GetAccount (it reads this variable on every call). */
 const LOCAL_SES_ACCOUNT = {
@@ -22,26 +21,8 @@ const LOCAL_SES_ACCOUNT = {
 
 /** SES v1/v2 via aws-ses-v2-local: mail is kept in memory and listed at GET /store. */
 export function localSes(options: { port: number }): LocalService {
-  let server: Server | undefined;
-  return {
-    name: 'ses',
-    endpoint: `http://127.0.0.1:${options.port}`,
-    get running() {
-      return server !== undefined;
-    },
-    async start() {
-      if (server) return;
-      process.env.AWS_SES_ACCOUNT = JSON.stringify(LOCAL_SES_ACCOUNT);
-      server = await startSes({ host: '127.0.0.1', port: options.port });
-    },
-    async stop() {
-      const instance = server;
-      server = undefined;
-      if (!instance) return;
-      await new Promise<void>((resolve) => {
-        instance.close(() => resolve());
-        instance.closeAllConnections();
-      });
-    },
-  };
+  return httpLocalService('ses', options.port, async () => {
+    process.env.AWS_SES_ACCOUNT = JSON.stringify(LOCAL_SES_ACCOUNT);
+    return startSes({ host: '127.0.0.1', port: options.port });
+  });
 }
