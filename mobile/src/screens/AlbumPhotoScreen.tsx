@@ -1,6 +1,6 @@
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useCallback, useEffect, useLayoutEffect, useState } from 'react';
-import { ScrollView, StyleSheet, Text, View } from 'react-native';
+import { ScrollView, StyleSheet, View } from 'react-native';
 import { SafeAreaView } from 'react-native-safe-area-context';
 import { useServices } from '../app/session';
 import { canRemovePhoto } from '../core/album-rules';
@@ -9,12 +9,13 @@ import type { AlbumPhoto } from '../core/sharing-types';
 import type { AppRoutes } from '../navigation/routes';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { formatDateTime } from '../ui/format';
-import { Banner, Button, EmptyState, LoadingState } from '../ui/kit';
-import { colors, radius, space, type } from '../ui/theme';
+import { Banner, Button } from '../ui/kit';
+import { colors, space } from '../ui/theme';
 import { describeAlbumError } from './albums/album-errors';
 import { useAlbum } from './albums/useAlbum';
-import { describeLoadError } from './library/LibraryStates';
+import { DetailsTable } from './library/DetailsTable';
 import { PhotoPreview } from './library/PhotoPreview';
+import { PhotoUnavailable } from './library/PhotoUnavailable';
 
 /** Who added the photo, as the details say it. */
 export function addedByText(photo: AlbumPhoto, userId: string): string {
@@ -90,17 +91,8 @@ export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<A
   };
 
   if (!photo) {
-    return (
-      <SafeAreaView style={styles.screen} edges={['bottom']}>
-        {loading ? (
-          <LoadingState label="Loading photo" />
-        ) : loadError ? (
-          <EmptyState title="Could not open this photo" message={describeLoadError(loadError, 'this photo')} action={{ label: 'Try again', onPress: load }} />
-        ) : (
-          <EmptyState title="This photo is no longer in the album" action={{ label: 'Back to the album', onPress: back }} />
-        )}
-      </SafeAreaView>
-    );
+    const gone = loadError ? undefined : { title: 'This photo is no longer in the album', action: { label: 'Back to the album', onPress: back } };
+    return <PhotoUnavailable loading={loading} gone={gone} loadError={loadError} onRetry={load} />;
   }
 
   const role = album?.role ?? 'viewer';
@@ -117,16 +109,7 @@ export function AlbumPhotoScreen({ route, navigation }: NativeStackScreenProps<A
         <PhotoPreview photo={photo} />
         <View style={styles.body}>
           {message ? <Banner kind={message.kind}>{message.text}</Banner> : null}
-          <View style={styles.details} accessibilityLabel="Details">
-            {details.map((detail, index) => (
-              <View key={detail.label} style={[styles.detail, index > 0 && styles.divided]}>
-                <Text style={styles.detailLabel}>{detail.label}</Text>
-                <Text style={styles.detailValue} selectable>
-                  {detail.value}
-                </Text>
-              </View>
-            ))}
-          </View>
+          <DetailsTable details={details} />
           {role === 'owner' ? (
             <Button variant="secondary" label="Set as cover" onPress={() => void setCover()} busy={busy && !confirming} disabled={album?.cover?.photoId === photoId} />
           ) : null}
@@ -151,9 +134,4 @@ const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
   scroll: { paddingBottom: space.xl },
   body: { width: '100%', maxWidth: 640, alignSelf: 'center', padding: space.lg, gap: space.md },
-  details: { backgroundColor: colors.surface, borderRadius: radius.md, borderWidth: 1, borderColor: colors.border, paddingHorizontal: space.md },
-  detail: { flexDirection: 'row', justifyContent: 'space-between', gap: space.md, paddingVertical: space.sm },
-  divided: { borderTopWidth: StyleSheet.hairlineWidth, borderTopColor: colors.border },
-  detailLabel: { ...type.label, color: colors.muted, flexShrink: 0 },
-  detailValue: { ...type.body, flexShrink: 1, textAlign: 'right' },
 });

@@ -7,11 +7,12 @@ import { toApiError, type ApiError } from '../core/errors';
 import type { Photo } from '../core/library';
 import type { AppRoutes } from '../navigation/routes';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { Banner, Button, EmptyState, LoadingState } from '../ui/kit';
-import { colors, radius, space, type } from '../ui/theme';
-import { describeLoadError } from './library/LibraryStates';
+import { Banner, Button } from '../ui/kit';
+import { colors, space, type } from '../ui/theme';
+import { DetailsTable } from './library/DetailsTable';
 import { photoDetails, trashNotice } from './library/photo-details';
 import { PhotoPreview } from './library/PhotoPreview';
+import { PhotoUnavailable } from './library/PhotoUnavailable';
 
 const GONE = 'This photo is no longer in your library';
 /** Label and value stay close enough to read across on a wide window. */
@@ -105,17 +106,8 @@ export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRou
   };
 
   if (!photo) {
-    return (
-      <SafeAreaView style={styles.screen} edges={['bottom']}>
-        {loading ? (
-          <LoadingState label="Loading photo" />
-        ) : gone ? (
-          <EmptyState title={GONE} message="It may have been deleted on another device." action={{ label: 'Back to photos', onPress: () => leave('Home') }} />
-        ) : (
-          <EmptyState title="Could not open this photo" message={describeLoadError(loadError, 'this photo')} action={{ label: 'Try again', onPress: load }} />
-        )}
-      </SafeAreaView>
-    );
+    const goneState = gone ? { title: GONE, message: 'It may have been deleted on another device.', action: { label: 'Back to photos', onPress: () => leave('Home') } } : undefined;
+    return <PhotoUnavailable loading={loading} gone={goneState} loadError={loadError} onRetry={load} />;
   }
 
 
@@ -132,16 +124,7 @@ export function PhotoScreen({ route, navigation }: NativeStackScreenProps<AppRou
             </Banner>
           ) : null}
           {inTrash ? <Text style={type.body}>{trashNotice(photo.trashedAt)}</Text> : null}
-          <View style={styles.details} accessibilityLabel="Details">
-            {photoDetails(photo).map((detail, index) => (
-              <View key={detail.label} style={[styles.detail, index > 0 && styles.divided]}>
-                <Text style={styles.detailLabel}>{detail.label}</Text>
-                <Text style={styles.detailValue} selectable>
-                  {detail.value}
-                </Text>
-              </View>
-            ))}
-          </View>
+          <DetailsTable details={photoDetails(photo)} />
           {inTrash ? (
             <Button label="Restore" onPress={restore} busy={busy} disabled={gone} />
           ) : (
@@ -170,9 +153,4 @@ const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
   scroll: { paddingBottom: space.xl },
   body: { width: '100%', maxWidth: DETAILS_MAX_WIDTH, alignSelf: 'center', padding: space.lg, gap: space.md },
-  details: { backgroundColor: colors.surface, borderRadius: radius.md, borderWidth: 1, borderColor: colors.border, paddingHorizontal: space.md },
-  detail: { flexDirection: 'row', justifyContent: 'space-between', gap: space.md, paddingVertical: space.sm },
-  divided: { borderTopWidth: StyleSheet.hairlineWidth, borderTopColor: colors.border },
-  detailLabel: { ...type.label, color: colors.muted, flexShrink: 0 },
-  detailValue: { ...type.body, flexShrink: 1, textAlign: 'right' },
 });
