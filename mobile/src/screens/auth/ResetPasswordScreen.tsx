@@ -2,12 +2,11 @@ import { useState } from 'react';
 import { StyleSheet, Text } from 'react-native';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useSession } from '../../app/session';
-import { meetsPasswordRules } from '../../core/password-rules';
 import type { AuthRoutes } from '../../navigation/routes';
 import { Banner, Button } from '../../ui/kit';
 import { type } from '../../ui/theme';
 import { AuthLayout, FooterLink } from './AuthLayout';
-import { codeProblem, emailProblem, formFailure, RESEND_COOLDOWN_SECONDS, useCooldown, type FieldErrors } from './auth-form';
+import { codeProblem, emailProblem, passwordProblem, RESEND_COOLDOWN_SECONDS, useCooldown, useFormFeedback, type FieldErrors } from './auth-form';
 import { CodeField, EmailField, NewPasswordField } from './fields';
 
 type Props = NativeStackScreenProps<AuthRoutes, 'ResetPassword'>;
@@ -24,18 +23,10 @@ export function ResetPasswordScreen({ navigation, route }: Props) {
   const [email, setEmail] = useState(route.params?.email ?? '');
   const [code, setCode] = useState('');
   const [newPassword, setNewPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, showFailure, clear } = useFormFeedback(LABELS);
   const [busy, setBusy] = useState<'send' | 'reset' | undefined>();
   const cooldown = useCooldown();
   const address = email.trim();
-
-  function showFailure(error: unknown) {
-    const failure = formFailure(error, LABELS);
-    setErrors(failure.fields);
-    setMessage(failure.banner ? { kind: 'error', text: failure.banner } : undefined);
-    return failure.problem;
-  }
 
   /** Step 1, and "send the email again" on step 2. The API answers 202 whether the account exists or not. */
   async function sendCode() {
@@ -50,8 +41,7 @@ export function ResetPasswordScreen({ navigation, route }: Props) {
       setStep('reset');
       cooldown.start(RESEND_COOLDOWN_SECONDS);
     } catch (error) {
-      const problem = showFailure(error);
-      if (problem.retryAfterMs !== undefined) cooldown.start(Math.ceil(problem.retryAfterMs / 1000));
+      cooldown.startFrom(showFailure(error));
     } finally {
       setBusy(undefined);
     }
@@ -60,7 +50,7 @@ export function ResetPasswordScreen({ navigation, route }: Props) {
   async function setPassword() {
     const found: FieldErrors<Field> = {
       code: codeProblem(code),
-      newPassword: meetsPasswordRules(newPassword) ? undefined : 'Choose a password that meets every rule below.',
+      newPassword: passwordProblem(newPassword),
     };
     setErrors(found);
     setMessage(undefined);
@@ -117,8 +107,7 @@ export function ResetPasswordScreen({ navigation, route }: Props) {
         label="Use a different email"
         onPress={() => {
           setStep('request');
-          setMessage(undefined);
-          setErrors({});
+          clear();
         }}
       />
     </AuthLayout>

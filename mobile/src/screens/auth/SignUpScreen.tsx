@@ -2,20 +2,17 @@ import { useState } from 'react';
 import { StyleSheet, Text } from 'react-native';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import { useSession } from '../../app/session';
-import { meetsPasswordRules } from '../../core/password-rules';
 import type { AuthRoutes } from '../../navigation/routes';
 import { Banner, Button, TextField } from '../../ui/kit';
 import { space, type } from '../../ui/theme';
 import { AuthLayout, FooterLink } from './AuthLayout';
-import { codeProblem, emailProblem, failureMessage, formFailure, RESEND_COOLDOWN_SECONDS, useCooldown, type FieldErrors } from './auth-form';
+import { codeProblem, emailProblem, failureMessage, passwordProblem, RESEND_COOLDOWN_SECONDS, useCooldown, useFormFeedback, type FieldErrors } from './auth-form';
 import { CodeField, EmailField, NewPasswordField } from './fields';
 
 type Props = NativeStackScreenProps<AuthRoutes, 'SignUp'>;
 
 type Field = 'name' | 'email' | 'password' | 'code';
 const LABELS: Record<Field, string> = { name: 'Name', email: 'Email', password: 'Password', code: 'Confirmation code' };
-
-type Message = { kind: 'error' | 'success' | 'info'; text: string; toLogin?: boolean };
 
 /**
  * Create an account, then confirm the email with the mailed code. Confirming right after sign-up
@@ -32,27 +29,18 @@ export function SignUpScreen({ navigation, route }: Props) {
   const [code, setCode] = useState('');
   // Set only when this screen created the account: then confirming can log in at once.
   const [knownPassword, setKnownPassword] = useState<string | undefined>();
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const { errors, setErrors, message, setMessage, showFailure, clear } = useFormFeedback(LABELS);
   const [emailTaken, setEmailTaken] = useState(false);
-  const [message, setMessage] = useState<Message | undefined>();
   const [busy, setBusy] = useState<'signup' | 'confirm' | 'resend' | undefined>();
   const cooldown = useCooldown();
   const address = email.trim();
 
   const toLogin = (notice?: string) => navigation.popTo('Login', { email: address || undefined, notice });
 
-  /** Field errors from a 400 go on their fields; anything else becomes the banner. */
-  function showFailure(error: unknown) {
-    const failure = formFailure(error, LABELS);
-    setErrors(failure.fields);
-    setMessage(failure.banner ? { kind: 'error', text: failure.banner } : undefined);
-    return failure.problem;
-  }
-
   async function createAccount() {
     const found: FieldErrors<Field> = {
       email: emailProblem(address),
-      password: meetsPasswordRules(password) ? undefined : 'Choose a password that meets every rule below.',
+      password: passwordProblem(password),
     };
     setErrors(found);
     setMessage(undefined);
@@ -113,8 +101,7 @@ export function SignUpScreen({ navigation, route }: Props) {
       setMessage({ kind: 'success', text: `We sent a new code to ${address}.` });
       cooldown.start(RESEND_COOLDOWN_SECONDS);
     } catch (error) {
-      const problem = showFailure(error);
-      if (problem.retryAfterMs !== undefined) cooldown.start(Math.ceil(problem.retryAfterMs / 1000));
+      cooldown.startFrom(showFailure(error));
     } finally {
       setBusy(undefined);
     }
@@ -139,8 +126,7 @@ export function SignUpScreen({ navigation, route }: Props) {
               label="Use a different email"
               onPress={() => {
                 setStep('details');
-                setMessage(undefined);
-                setErrors({});
+                clear();
               }}
             />
           ) : (

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { toApiError, type ApiError } from '../../core/errors';
+import { meetsPasswordRules } from '../../core/password-rules';
 
 // What the three auth screens say about input and failures, worded once so they say it alike.
 
@@ -19,6 +20,11 @@ const CODE_SHAPE = /^\d{6}$/;
 
 export function codeProblem(code: string): string | undefined {
   return CODE_SHAPE.test(code.trim()) ? undefined : 'Enter the 6-digit code from the email.';
+}
+
+/** The message for a new password, or undefined when it meets every rule (the checklist under the field says which are missing). */
+export function passwordProblem(password: string): string | undefined {
+  return meetsPasswordRules(password) ? undefined : 'Choose a password that meets every rule below.';
 }
 
 export function tooManyAttempts(retryAfterMs: number | undefined): string {
@@ -72,15 +78,51 @@ function sentence(label: string, messages: string[]): string {
   return `${label} ${joined}.`;
 }
 
-/** Seconds left before a "send a new code" button works again; start(n) begins a countdown. */
-export function useCooldown(): { remaining: number; start(seconds: number): void } {
+/** A form's banner; toLogin adds a "Go to log in" action (sign-up's account confirmed already). */
+export interface FormMessage {
+  kind: 'error' | 'success' | 'info';
+  text: string;
+  toLogin?: boolean;
+}
+
+/**
+ * A form's field errors and banner. showFailure puts a failed call on them (field errors on their
+ * fields, the rest as the banner) and returns the problem for what the screen does besides.
+ */
+export function useFormFeedback<K extends string>(labels: Record<K, string>) {
+  const [errors, setErrors] = useState<FieldErrors<K>>({});
+  const [message, setMessage] = useState<FormMessage | undefined>();
+  function showFailure(error: unknown): ApiError {
+    const failure = formFailure(error, labels);
+    setErrors(failure.fields);
+    setMessage(failure.banner ? { kind: 'error', text: failure.banner } : undefined);
+    return failure.problem;
+  }
+  function clear() {
+    setMessage(undefined);
+    setErrors({});
+  }
+  return { errors, setErrors, message, setMessage, showFailure, clear };
+}
+
+/**
+ * Seconds left before a "send a new code" button works again; start(n) begins a countdown, and
+ * startFrom(problem) begins the one a refusal asked for (429 Retry-After), if it named one.
+ */
+export function useCooldown(): { remaining: number; start(seconds: number): void; startFrom(problem: ApiError): void } {
   const [remaining, setRemaining] = useState(0);
   useEffect(() => {
     if (remaining <= 0) return;
     const timer = setTimeout(() => setRemaining((left) => left - 1), 1000);
     return () => clearTimeout(timer);
   }, [remaining]);
-  return { remaining, start: setRemaining };
+  return {
+    remaining,
+    start: setRemaining,
+    startFrom: (problem) => {
+      if (problem.retryAfterMs !== undefined) setRemaining(Math.ceil(problem.retryAfterMs / 1000));
+    },
+  };
 }
 
 export const RESEND_COOLDOWN_SECONDS = 30;
