@@ -64,11 +64,7 @@ export function AlbumAddPhotosScreen({ route, navigation }: NativeStackScreenPro
         byDay
         onOpen={toggle}
         selected={selected}
-        refreshing={list.refreshing}
-        onRefresh={list.refresh}
-        onEndReached={list.loadMore}
-        loadingMore={list.loadingMore}
-        moreFailed={list.moreFailed}
+        paging={list}
         header={
           <View style={styles.header}>
             <Text style={type.caption}>Tap the photos to add. Photos already in the album stay as they are.</Text>

@@ -206,11 +206,7 @@ export function AlbumScreen({ route, navigation }: NativeStackScreenProps<AppRou
           onLongPress={selectable ? startSelecting : undefined}
           selected={selected}
           captionOf={captionOf}
-          refreshing={list.refreshing}
-          onRefresh={list.refresh}
-          onEndReached={list.loadMore}
-          loadingMore={list.loadingMore}
-          moreFailed={list.moreFailed}
+          paging={list}
           header={header}
         />
       )}

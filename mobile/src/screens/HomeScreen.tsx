@@ -85,11 +85,7 @@ export function HomeScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'Ho
         onOpen={openPhoto}
         onLongPress={startSelecting}
         selected={selected}
-        refreshing={list.refreshing}
-        onRefresh={list.refresh}
-        onEndReached={list.loadMore}
-        loadingMore={list.loadingMore}
-        moreFailed={list.moreFailed}
+        paging={list}
         header={<OfflineBanner visible={list.offline} error={list.error} onRetry={list.refresh} />}
       />
     );

@@ -68,11 +68,7 @@ export function TrashScreen({ navigation }: NativeStackScreenProps<AppRoutes, 'T
         byDay={false}
         onOpen={openPhoto}
         captionOf={daysLeftOf}
-        refreshing={list.refreshing}
-        onRefresh={list.refresh}
-        onEndReached={list.loadMore}
-        loadingMore={list.loadingMore}
-        moreFailed={list.moreFailed}
+        paging={list}
         header={
           <>
             <OfflineBanner visible={list.offline} error={list.error} onRetry={list.refresh} />

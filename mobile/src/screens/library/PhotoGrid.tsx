@@ -2,6 +2,7 @@ import { useCallback, useMemo, type ReactElement } from 'react';
 import { ActivityIndicator, FlatList, RefreshControl, StyleSheet, Text, useWindowDimensions, View, type ListRenderItem } from 'react-native';
 import type { Photo } from '../../core/library';
 import { Button } from '../../ui/kit';
+import type { PagedList } from '../shared/usePages';
 import { colors, space, type } from '../../ui/theme';
 import { PhotoTile } from './PhotoTile';
 import { columnsFor, gridRows, type GridRow } from './timeline';
@@ -15,12 +16,11 @@ export interface PhotoGridProps {
   /** A header before each day (the timeline); the trash is one run of tiles. */
   byDay: boolean;
   onOpen(photo: Photo): void;
-  refreshing: boolean;
-  onRefresh(): void;
-  onEndReached(): void;
-  /** The footer: a spinner while the next page loads, a button when it failed. */
-  loadingMore: boolean;
-  moreFailed: boolean;
+  /**
+   * The list the photos are pages of: pull to refresh, the next page near the end, and the footer
+   * (a spinner while the next page loads, a button when it failed).
+   */
+  paging: Pick<PagedList<unknown>, 'refreshing' | 'refresh' | 'loadMore' | 'loadingMore' | 'moreFailed'>;
   /** A short line on each tile (the trash: days left). */
   captionOf?: (photo: Photo) => string | undefined;
   /** Long press: starts selecting. */
@@ -65,13 +65,14 @@ export function PhotoGrid(props: PhotoGridProps) {
     [tile, onOpen, captionOf, onLongPress, selected],
   );
 
-  const footer = props.loadingMore ? (
+  const { paging } = props;
+  const footer = paging.loadingMore ? (
     <View style={styles.footer}>
       <ActivityIndicator color={colors.primary} accessibilityLabel="Loading more photos" />
     </View>
-  ) : props.moreFailed ? (
+  ) : paging.moreFailed ? (
     <View style={styles.footer}>
-      <Button variant="secondary" label="Load more" onPress={props.onEndReached} />
+      <Button variant="secondary" label="Load more" onPress={paging.loadMore} />
     </View>
   ) : null;
 
@@ -84,9 +85,9 @@ export function PhotoGrid(props: PhotoGridProps) {
       extraData={[tile, selected]}
       ListHeaderComponent={props.header}
       ListFooterComponent={footer}
-      onEndReached={props.onEndReached}
+      onEndReached={paging.loadMore}
       onEndReachedThreshold={1.5}
-      refreshControl={<RefreshControl refreshing={props.refreshing} onRefresh={props.onRefresh} tintColor={colors.primary} colors={[colors.primary]} />}
+      refreshControl={<RefreshControl refreshing={paging.refreshing} onRefresh={paging.refresh} tintColor={colors.primary} colors={[colors.primary]} />}
       style={styles.list}
       contentContainerStyle={[styles.content, { width: usable }]}
     />
