@@ -184,25 +184,7 @@ export class FamiliesRepository {
 
   /** A member leaves or is removed: their seat is free again. */
   async removeMember(member: FamilyMemberRecord): Promise<boolean> {
-    return this.transact([
-      {
-        Delete: {
-          TableName: this.table,
-          Key: keys.familyMember(member.familyId, member.userId),
-          ConditionExpression: 'joinedAt = :joined',
-          ExpressionAttributeValues: { ':joined': member.joinedAt },
-        },
-      },
-      {
-        Delete: {
-          TableName: this.table,
-          Key: keys.familyOf(member.userId),
-          ConditionExpression: 'familyId = :family',
-          ExpressionAttributeValues: { ':family': member.familyId },
-        },
-      },
-      this.seatsUpdate(member.familyId, -1, -1),
-    ]);
+    return this.transact([...this.memberDeletes(member.familyId, member), this.seatsUpdate(member.familyId, -1, -1)]);
   }
 
   /**
@@ -222,24 +204,7 @@ export class FamiliesRepository {
           ExpressionAttributeValues: { ':members': state.members.length, ':seats': state.members.length + state.invites.length },
         },
       },
-      ...state.members.flatMap((member): TransactItem[] => [
-        {
-          Delete: {
-            TableName: this.table,
-            Key: keys.familyMember(head.familyId, member.userId),
-            ConditionExpression: 'joinedAt = :joined',
-            ExpressionAttributeValues: { ':joined': member.joinedAt },
-          },
-        },
-        {
-          Delete: {
-            TableName: this.table,
-            Key: keys.familyOf(member.userId),
-            ConditionExpression: 'familyId = :family',
-            ExpressionAttributeValues: { ':family': head.familyId },
-          },
-        },
-      ]),
+      ...state.members.flatMap((member) => this.memberDeletes(head.familyId, member)),
       ...state.invites.flatMap((invite): TransactItem[] => [
         this.inviteDelete(invite),
         { Delete: { TableName: this.table, Key: keys.familyInvitation(invite.email, invite.familyId) } },
@@ -355,6 +320,28 @@ export class FamiliesRepository {
     const ttl = Math.floor(Date.parse(invite.expiresAt) / 1000) + INVITATION_TTL_AFTER_EXPIRY_S;
     const due = keys.familyInviteMailDue(mailDueAt, invite.familyId, invite.inviteId);
     return { TableName: this.table, Item: { ...keys.familyInvitation(invite.email, invite.familyId), ...due, ...record, ttl } };
+  }
+
+  /** A member's item and their family-of item, each only as read (a member who left and joined again is another). */
+  private memberDeletes(familyId: string, member: Pick<FamilyMemberRecord, 'userId' | 'joinedAt'>): TransactItem[] {
+    return [
+      {
+        Delete: {
+          TableName: this.table,
+          Key: keys.familyMember(familyId, member.userId),
+          ConditionExpression: 'joinedAt = :joined',
+          ExpressionAttributeValues: { ':joined': member.joinedAt },
+        },
+      },
+      {
+        Delete: {
+          TableName: this.table,
+          Key: keys.familyOf(member.userId),
+          ConditionExpression: 'familyId = :family',
+          ExpressionAttributeValues: { ':family': familyId },
+        },
+      },
+    ];
   }
 
   private inviteDelete(invite: FamilyInviteRecord): TransactItem {
