@@ -1,4 +1,5 @@
 import { client, registeredUser, waitUntil, type ApiClient } from '../../test/helpers/accounts.js';
+import { inParallel } from '../../test/helpers/parallel.js';
 import { item, jpeg, put, type UploadAnswer } from '../../test/helpers/uploads.js';
 
 /**
@@ -21,20 +22,6 @@ export interface SeededUser {
  */
 const BATCH = 25;
 const LIBRARIES_AT_ONCE = 3;
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        out[index] = await fn(items[index]!, index);
-      }
-    }),
-  );
-  return out;
-}
 
 /** The API client of the tests, retrying a shed request (503 or 429) after its Retry-After, as the app does. */
 function retryingClient(baseUrl: string): ApiClient {
@@ -74,7 +61,7 @@ async function uploadLibrary(api: ApiClient, token: string, photos: number): Pro
     const request = await api.post<{ items: UploadAnswer[] }>('/v1/uploads', { items: seeds.map((seed, i) => item(`p${seed}`, bytes[i]!)) }, token);
     if (request.status !== 200) throw new Error(`uploads: ${request.status} ${JSON.stringify(request.body)}`);
     const toSend = request.body.items.filter((answer) => answer.status === 'upload');
-    await mapLimit(toSend, 8, async (answer) => {
+    await inParallel(toSend, 8, async (answer) => {
       const status = await put(answer, bytes[seeds.indexOf(Number(answer.clientRef.slice(1)))]!);
       if (status !== 200) throw new Error(`PUT to the bucket: ${status}`);
     });
@@ -95,10 +82,10 @@ export async function seedUsers(baseUrl: string, users: number, photos: number, 
   if (photos > 256) throw new Error('at most 256 photos per user');
   const api = retryingClient(baseUrl);
   const started = Date.now();
-  const accounts = await mapLimit(Array.from({ length: users }, (_, i) => i), 4, (i) => registeredUser(api, `bench${i}`));
+  const accounts = await inParallel(Array.from({ length: users }, (_, i) => i), 4, (i) => registeredUser(api, `bench${i}`));
   log(`${users} users signed up, confirmed and logged in (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   let done = 0;
-  const seeded = await mapLimit(accounts, LIBRARIES_AT_ONCE, async (account) => {
+  const seeded = await inParallel(accounts, LIBRARIES_AT_ONCE, async (account) => {
     const photoIds = await uploadLibrary(api, account.accessToken, photos);
     if (++done % 5 === 0 || done === users) log(`  ${done}/${users} libraries uploaded and processed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     return { userId: account.userId, accessToken: account.accessToken, photoIds };
