@@ -54,6 +54,9 @@ export interface BuildOptions {
  * The application factory: external plugins, then our own (clients, jobs), then routes.
  * It does not listen; src/server.ts does, and tests call it with the local stack's config.
  */
+/** The detail of the 503 a request gets once shutdown began (tests tell this refusal from other 503s by it). */
+export const SHUTTING_DOWN_DETAIL = 'This instance is shutting down; try again';
+
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const resources = requireResources(config);
   // Past the per-process bound, requests are answered 503 ahead of Fastify (docs/architecture.md, "Overload").
@@ -93,7 +96,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   // A request that arrives once shutdown began is refused before any work, as problem+json with Retry-After
   // (another instance answers the retry); liveness too, so the load balancer stops sending here.
   app.addHook('onRequest', async () => {
-    if (closing) throw new HttpProblem('unavailable', 'This instance is shutting down; try again', {}, { 'retry-after': '1' });
+    if (closing) throw new HttpProblem('unavailable', SHUTTING_DOWN_DETAIL, {}, { 'retry-after': '1' });
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { SHUTTING_DOWN_DETAIL } from '../../src/app.js';
 import { COMPLETE_REQUEUE_AFTER_MS } from '../../src/photos/uploads-service.js';
 import { client, type ApiClient } from '../helpers/accounts.js';
 import { inParallel } from '../helpers/parallel.js';
@@ -197,13 +198,16 @@ interface Outcome {
   /** The photo a complete named, and whose it is. */
   photo?: { token: string; photoId: string };
   status?: number;
-  /** The problem type of an answer other than 200. */
-  problem?: string;
+  /** The problem of an answer other than 200: its type and detail. */
+  problem?: { type?: string; detail?: string };
   error?: string;
 }
 
-/** What the server answers a request that arrives once shutdown began, before any work (src/app.ts). */
-const SHUTTING_DOWN = 'https://auroravault.dev/problems/unavailable';
+/**
+ * What the server answers a request that arrives once shutdown began, before any work (src/app.ts). The type
+ * alone is not enough: a token that cannot be checked is a 503 `unavailable` too, and a real failure.
+ */
+const SHUTTING_DOWN = { type: 'https://auroravault.dev/problems/unavailable', detail: SHUTTING_DOWN_DETAIL };
 
 /** One request on `agent`, tagged with its X-Request-Id (the server logs it as reqId). */
 function send(agent: http.Agent, base: string, kind: string, method: string, path: string, token: string, body?: unknown): Promise<Outcome> {
@@ -225,9 +229,10 @@ function send(agent: http.Agent, base: string, kind: string, method: string, pat
       response.on('end', () => {
         const status = response.statusCode;
         if (status === 200) return resolve({ kind, requestId, status });
-        let problem: string | undefined;
+        let problem: Outcome['problem'];
         try {
-          problem = (JSON.parse(Buffer.concat(chunks).toString()) as { type?: string }).type;
+          const { type, detail } = JSON.parse(Buffer.concat(chunks).toString()) as { type?: string; detail?: string };
+          problem = { type, detail };
         } catch {
           problem = undefined;
         }
@@ -292,7 +297,7 @@ describe('SIGTERM under load', () => {
     // Taken: logged as incoming and not refused by the shutting-down check, the first hook. A request on a
     // kept-alive socket can reach the server after the signal; Fastify logs it as incoming before that hook
     // answers it 503 with nothing done, which is a refusal.
-    const refusedByHook = (r: Outcome) => r.status === 503 && r.problem === SHUTTING_DOWN;
+    const refusedByHook = (r: Outcome) => r.status === 503 && r.problem?.type === SHUTTING_DOWN.type && r.problem.detail === SHUTTING_DOWN.detail;
     const logged = new Set(logs.filter((line) => line.msg === 'incoming request').map((line) => line.reqId));
     const accepted = new Set(results.filter((r) => logged.has(r.requestId) && !refusedByHook(r)).map((r) => r.requestId));
     const failedAccepted = results.filter((r) => accepted.has(r.requestId) && r.status !== 200);
